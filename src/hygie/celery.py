@@ -1,0 +1,92 @@
+"""The Celery application shared by every Hygie task.
+
+Embedded mode (no ``HYGIE_BROKER_URL``): messages are files under ``var/broker`` and results
+files under ``var/results``; one ``hygie worker --beat`` on the same machine consumes them, with
+no broker server to install. Scale mode: Redis (``redis://``) or RabbitMQ (``amqp://``), any
+number of ``hygie worker`` processes on any number of machines and one ``hygie beat``.
+
+Tasks take ids, load rows and call one action; the database, not the broker, is the source of
+truth, so a lost message delays work but never loses it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hygie.settings")
+
+
+def broker_config(broker_url: str, var_dir: Path) -> dict[str, Any]:
+    """Return the Celery settings that depend on the broker, for embedded and scale modes."""
+    if not broker_url:
+        queue = var_dir / "broker" / "queue"
+        processed = var_dir / "broker" / "processed"
+        control = var_dir / "broker" / "control"
+        results = var_dir / "results"
+        for folder in (queue, processed, control, results):
+            folder.mkdir(parents=True, exist_ok=True)
+        return {
+            "broker_url": "filesystem://",
+            "broker_transport_options": {
+                "data_folder_in": str(queue),
+                "data_folder_out": str(queue),
+                "processed_folder": str(processed),
+                "control_folder": str(control),
+                "store_processed": False,
+            },
+            "result_backend": f"file://{results}",
+        }
+    if broker_url.startswith(("redis://", "rediss://")):
+        return {
+            "broker_url": broker_url,
+            "result_backend": broker_url,
+            # A task not acknowledged within this delay is delivered again (acks_late below).
+            "broker_transport_options": {"visibility_timeout": 3600},
+        }
+    if broker_url.startswith(("amqp://", "amqps://", "pyamqp://")):
+        return {"broker_url": broker_url, "result_backend": "rpc://"}
+    raise ValueError(f"HYGIE_BROKER_URL must start with redis://, rediss:// or amqp://: {broker_url!r}")
+
+
+def make_app() -> Celery:
+    from django.conf import settings
+
+    app = Celery("hygie")
+    app.conf.update(
+        broker_config(settings.HYGIE_BROKER_URL, settings.VAR_DIR),
+        task_default_queue="hygie",
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_always_eager=settings.CELERY_TASK_ALWAYS_EAGER,
+        task_eager_propagates=settings.CELERY_TASK_EAGER_PROPAGATES,
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        result_expires=60 * 60 * 24,
+        timezone=settings.TIME_ZONE,
+        enable_utc=True,
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+        beat_schedule_filename=str(settings.VAR_DIR / "celerybeat-schedule"),
+        beat_schedule={
+            "worker-heartbeat": {
+                "task": "hygie.core.tasks.record_heartbeat",
+                "schedule": 60.0,
+            },
+            "verify-audit-chain": {
+                "task": "hygie.audit.tasks.verify_audit_chain",
+                "schedule": crontab(hour=3, minute=17),
+            },
+        },
+    )
+    app.autodiscover_tasks()
+    return app
+
+
+app = make_app()

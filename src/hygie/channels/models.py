@@ -1,0 +1,60 @@
+"""Connected social accounts (one Channel per page, profile or inbox of an organisation)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from hygie.core.fields import EncryptedTextField
+from hygie.core.models import OrgScopedModel
+
+
+class Network(models.TextChoices):
+    """Stable keys, never renamed: they are stored and used in provider folder names."""
+
+    BLUESKY = "bluesky", "Bluesky"
+    MASTODON = "mastodon", "Mastodon"
+    FACEBOOK_PAGE = "facebook_page", _("Facebook page")
+    INSTAGRAM = "instagram", "Instagram"
+    LINKEDIN_ORG = "linkedin_org", _("LinkedIn page")
+    X = "x", "X"
+    GOOGLE_BUSINESS = "google_business", _("Google Business Profile")
+    WHATSAPP = "whatsapp", "WhatsApp"
+    MATRIX = "matrix", "Matrix"
+    EMAIL = "email", _("E-mail")
+
+
+class ChannelStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    NEEDS_RECONNECT = "needs_reconnect", _("Needs reconnecting")
+    DISABLED = "disabled", _("Disabled")
+
+
+class Channel(OrgScopedModel):
+    """One connected account on one network. Credentials are encrypted at rest."""
+
+    network = models.CharField(_("network"), max_length=32, choices=Network.choices)
+    name = models.CharField(_("name"), max_length=200)
+    handle = models.CharField(_("handle"), max_length=255)
+    status = models.CharField(
+        _("status"), max_length=32, choices=ChannelStatus.choices, default=ChannelStatus.ACTIVE
+    )
+    credentials = EncryptedTextField(_("credentials"), blank=True, default="")
+    last_error = models.TextField(_("last error"), blank=True)
+    connected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("channel")
+        verbose_name_plural = _("channels")
+        ordering = ["network", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "network", "handle"], name="one_channel_per_account"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_network_display()} · {self.name}"

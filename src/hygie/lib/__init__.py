@@ -1,0 +1,1 @@
+"""Pure helpers: no models, no settings access at import time."""

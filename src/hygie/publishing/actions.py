@@ -1,0 +1,122 @@
+"""Writes to posts: create, edit, schedule, cancel. Each is atomic and audited."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hygie.accounts.actions import ActionError
+from hygie.accounts.models import Organization, User
+from hygie.audit.log import record_event
+from hygie.channels.models import Channel, ChannelStatus
+from hygie.publishing.models import Post, PostStatus, PostTarget
+
+EDITABLE = {PostStatus.DRAFT, PostStatus.SCHEDULED, PostStatus.FAILED}
+
+
+def _summary(post: Post) -> dict[str, Any]:
+    return {
+        "text": post.text,
+        "status": post.status,
+        "scheduled_at": post.scheduled_at.isoformat() if post.scheduled_at else None,
+        "channels": sorted(post.targets.values_list("channel_id", flat=True)) if post.pk else [],
+    }
+
+
+def _set_channels(post: Post, channels: Iterable[Channel]) -> None:
+    wanted = {c.pk: c for c in channels}
+    for channel in wanted.values():
+        if channel.organization_id != post.organization_id:
+            raise ActionError(_("That channel belongs to another organisation."))
+    post.targets.exclude(channel_id__in=wanted).delete()
+    existing = set(post.targets.values_list("channel_id", flat=True))
+    PostTarget.objects.bulk_create(
+        PostTarget(post=post, channel=c) for pk, c in wanted.items() if pk not in existing
+    )
+
+
+def _check_schedulable(post: Post, when: datetime) -> None:
+    if when <= timezone.now():
+        raise ActionError(_("Choose a time in the future."))
+    if not post.text.strip():
+        raise ActionError(_("A post needs some text."))
+    inactive = post.targets.exclude(channel__status=ChannelStatus.ACTIVE).select_related("channel")
+    if not post.targets.exists():
+        raise ActionError(_("Choose at least one channel."))
+    if inactive:
+        names = ", ".join(str(t.channel) for t in inactive)
+        raise ActionError(_("These channels are not active: %(names)s") % {"names": names})
+
+
+@transaction.atomic
+def do_create_post(
+    org: Organization, *, text: str, channels: Iterable[Channel], acting_user: User
+) -> Post:
+    post = Post.objects.create(organization=org, author=acting_user, text=text)
+    _set_channels(post, channels)
+    record_event("post.created", actor=acting_user, organization=org, target=post,
+                 after=_summary(post))
+    return post
+
+
+@transaction.atomic
+def do_update_post(
+    post: Post, *, text: str, channels: Iterable[Channel], acting_user: User
+) -> Post:
+    if post.status not in EDITABLE:
+        raise ActionError(_("A %(status)s post cannot be edited.") % {
+            "status": post.get_status_display()})
+    before = _summary(post)
+    post.text = text
+    post.save(update_fields=["text", "updated_at"])
+    _set_channels(post, channels)
+    if post.status == PostStatus.SCHEDULED and post.scheduled_at:
+        _check_schedulable(post, post.scheduled_at)
+    record_event("post.updated", actor=acting_user, organization=post.organization, target=post,
+                 before=before, after=_summary(post))
+    return post
+
+
+@transaction.atomic
+def do_schedule_post(post: Post, *, when: datetime, acting_user: User) -> Post:
+    if post.status not in EDITABLE:
+        raise ActionError(_("A %(status)s post cannot be scheduled.") % {
+            "status": post.get_status_display()})
+    _check_schedulable(post, when)
+    before = _summary(post)
+    post.status = PostStatus.SCHEDULED
+    post.scheduled_at = when
+    post.save(update_fields=["status", "scheduled_at", "updated_at"])
+    record_event("post.scheduled", actor=acting_user, organization=post.organization, target=post,
+                 before=before, after=_summary(post))
+    return post
+
+
+@transaction.atomic
+def do_unschedule_post(post: Post, *, acting_user: User) -> Post:
+    if post.status != PostStatus.SCHEDULED:
+        raise ActionError(_("Only a scheduled post can go back to draft."))
+    before = _summary(post)
+    post.status = PostStatus.DRAFT
+    post.save(update_fields=["status", "updated_at"])
+    record_event("post.unscheduled", actor=acting_user, organization=post.organization,
+                 target=post, before=before, after=_summary(post))
+    return post
+
+
+@transaction.atomic
+def do_record_published(post: Post, *, when: datetime, acting_user: User | None) -> Post:
+    """Record that the post went out (called by the publishing worker, or an import)."""
+    before = _summary(post)
+    post.status = PostStatus.PUBLISHED
+    post.published_at = when
+    post.scheduled_at = post.scheduled_at or when
+    post.save(update_fields=["status", "published_at", "scheduled_at", "updated_at"])
+    record_event("post.published", actor=acting_user, organization=post.organization,
+                 target=post, before=before, after=_summary(post))
+    return post

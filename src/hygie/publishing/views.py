@@ -1,0 +1,155 @@
+"""Editorial calendar and composer."""
+
+from __future__ import annotations
+
+import calendar as pycalendar
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from hygie.accounts.actions import ActionError
+from hygie.accounts.roles import Perm
+from hygie.core.access import OrgRequest, access_scoped, org_view
+from hygie.publishing import actions
+from hygie.publishing.forms import PostForm
+from hygie.publishing.models import Post
+
+
+def _month_from(request: OrgRequest) -> date:
+    raw = request.GET.get("month", "")
+    try:
+        return datetime.strptime(raw, "%Y-%m").date().replace(day=1)
+    except ValueError:
+        return timezone.localdate().replace(day=1)
+
+
+@org_view(Perm.POSTS_VIEW)
+def calendar(request: OrgRequest) -> HttpResponse:
+    month = _month_from(request)
+    weeks = pycalendar.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month)
+    tz = timezone.get_current_timezone()
+    start = datetime.combine(weeks[0][0], time.min, tzinfo=tz)
+    end = datetime.combine(weeks[-1][-1] + timedelta(days=1), time.min, tzinfo=tz)
+    posts = (
+        Post.objects.filter(organization=request.org)
+        .filter(
+            Q(published_at__gte=start, published_at__lt=end)
+            | Q(published_at__isnull=True, scheduled_at__gte=start, scheduled_at__lt=end)
+        )
+        .prefetch_related("targets__channel")
+        .order_by("scheduled_at")
+    )
+    by_day: dict[date, list[Post]] = defaultdict(list)
+    for post in posts:
+        when = post.published_at or post.scheduled_at
+        if when is not None:
+            by_day[timezone.localtime(when).date()].append(post)
+    drafts = Post.objects.filter(
+        organization=request.org, status="draft", scheduled_at__isnull=True
+    ).order_by("-updated_at")[:10]
+    previous = (month - timedelta(days=1)).replace(day=1)
+    following = (month + timedelta(days=32)).replace(day=1)
+    return render(
+        request,
+        "publishing/calendar.html",
+        {
+            "month": month,
+            "weeks": [[(day, by_day.get(day, [])) for day in week] for week in weeks],
+            "previous": previous,
+            "following": following,
+            "today": timezone.localdate(),
+            "drafts": drafts,
+            "can_compose": request.membership.has_perm(Perm.POSTS_COMPOSE),
+        },
+    )
+
+
+@transaction.atomic
+def _save(request: OrgRequest, form: PostForm, post: Post | None) -> Post:
+    """Save and, when a time is given, schedule; a refusal rolls both back."""
+    data = form.cleaned_data
+    if post is None:
+        post = actions.do_create_post(
+            request.org, text=data["text"], channels=data["channels"], acting_user=request.user
+        )
+    else:
+        post = actions.do_update_post(
+            post, text=data["text"], channels=data["channels"], acting_user=request.user
+        )
+    when = data.get("scheduled_at")
+    if when and request.membership.has_perm(Perm.POSTS_SCHEDULE):
+        post = actions.do_schedule_post(post, when=when, acting_user=request.user)
+    elif when:
+        raise ActionError(_("Your role cannot schedule posts: it was saved as a draft."))
+    return post
+
+
+@org_view(Perm.POSTS_COMPOSE)
+@require_http_methods(["GET", "POST"])
+def compose(request: OrgRequest) -> HttpResponse:
+    form = PostForm(request.POST or None, org=request.org)
+    if request.method == "POST" and form.is_valid():
+        try:
+            post = _save(request, form, None)
+        except ActionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Post saved."))
+            return redirect("publishing:post", org_slug=request.org.slug, post_id=post.pk)
+    return render(request, "publishing/compose.html", {"form": form, "post": None})
+
+
+@org_view(Perm.POSTS_VIEW)
+@require_http_methods(["GET", "POST"])
+def post_detail(request: OrgRequest, post_id: int) -> HttpResponse:
+    post = access_scoped(Post.objects.select_related("author"), request, post_id)
+    can_edit = request.membership.has_perm(Perm.POSTS_COMPOSE) and post.status in actions.EDITABLE
+    initial = {
+        "text": post.text,
+        "channels": list(post.targets.values_list("channel_id", flat=True)),
+        "scheduled_at": timezone.localtime(post.scheduled_at) if post.scheduled_at else None,
+    }
+    form = PostForm(request.POST if request.method == "POST" else None, org=request.org,
+                    initial=initial)
+    if request.method == "POST":
+        if not can_edit:
+            return HttpResponse(status=403)
+        if form.is_valid():
+            try:
+                _save(request, form, post)
+            except ActionError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Post saved."))
+                return redirect("publishing:post", org_slug=request.org.slug, post_id=post.pk)
+    return render(
+        request,
+        "publishing/compose.html",
+        {
+            "form": form,
+            "post": post,
+            "can_edit": can_edit,
+            "targets": post.targets.select_related("channel"),
+        },
+    )
+
+
+@org_view(Perm.POSTS_SCHEDULE)
+@require_POST
+def post_unschedule(request: OrgRequest, post_id: int) -> HttpResponse:
+    post = access_scoped(Post.objects.all(), request, post_id)
+    try:
+        actions.do_unschedule_post(post, acting_user=request.user)
+    except ActionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Back to draft."))
+    return redirect("publishing:post", org_slug=request.org.slug, post_id=post.pk)

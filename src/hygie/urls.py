@@ -1,0 +1,13 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("hygie.core.urls")),
+    path("", include("hygie.accounts.urls")),
+    path("o/<slug:org_slug>/", include("hygie.publishing.urls")),
+    path("o/<slug:org_slug>/inbox/", include("hygie.inbox.urls")),
+    path("o/<slug:org_slug>/safety/", include("hygie.safety.urls")),
+    path("o/<slug:org_slug>/contacts/", include("hygie.contacts.urls")),
+    path("o/<slug:org_slug>/analytics/", include("hygie.analytics.urls")),
+    path("o/<slug:org_slug>/channels/", include("hygie.channels.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
