@@ -50,7 +50,9 @@ def broker_config(broker_url: str, var_dir: Path) -> dict[str, Any]:
         }
     if broker_url.startswith(("amqp://", "amqps://", "pyamqp://")):
         return {"broker_url": broker_url, "result_backend": "rpc://"}
-    raise ValueError(f"HYGIE_BROKER_URL must start with redis://, rediss:// or amqp://: {broker_url!r}")
+    raise ValueError(
+        f"HYGIE_BROKER_URL must start with redis://, rediss:// or amqp://: {broker_url!r}"
+    )
 
 
 def make_app() -> Celery:

@@ -1,10 +1,10 @@
 """The ``hygie`` command.
 
-    hygie run        web server on 127.0.0.1:8000, plus the background worker in embedded mode
-    hygie worker     a Celery worker (as many as you like, on as many machines as you like)
-    hygie beat       the periodic scheduler (exactly one per installation)
-    hygie manage …   any Django management command (migrate, createsuperuser, verify_audit…)
-    hygie --version
+hygie run        web server on 127.0.0.1:8000, plus the background worker in embedded mode
+hygie worker     a Celery worker (as many as you like, on as many machines as you like)
+hygie beat       the periodic scheduler (exactly one per installation)
+hygie manage …   any Django management command (migrate, createsuperuser, verify_audit…)
+hygie --version
 """
 
 from __future__ import annotations
@@ -61,7 +61,6 @@ def cmd_worker(ns: argparse.Namespace) -> int:
         # The file broker has no fan-out for the gossip/mingle chatter of a cluster.
         argv += ["--without-gossip", "--without-mingle"]
     app.worker_main(argv)
-    return 0
 
 
 def cmd_beat(ns: argparse.Namespace) -> int:
@@ -69,7 +68,6 @@ def cmd_beat(ns: argparse.Namespace) -> int:
     from hygie.celery import app
 
     app.start(["beat", f"--loglevel={ns.loglevel}"])
-    return 0
 
 
 def cmd_run(ns: argparse.Namespace) -> int:
@@ -80,20 +78,30 @@ def cmd_run(ns: argparse.Namespace) -> int:
 
     call_command("collectstatic", interactive=False, verbosity=0)
     python = sys.executable
+    names = ["web"]
     children: list[subprocess.Popen[bytes]] = [
         subprocess.Popen(
             [
-                python, "-m", "gunicorn", "hygie.wsgi:application",
-                "--bind", f"{ns.host}:{ns.port}",
-                "--workers", str(ns.web_workers),
-                "--threads", "4",
-                "--access-logfile", "-",
-                "--graceful-timeout", "10",
+                python,
+                "-m",
+                "gunicorn",
+                "hygie.wsgi:application",
+                "--bind",
+                f"{ns.host}:{ns.port}",
+                "--workers",
+                str(ns.web_workers),
+                "--threads",
+                "4",
+                "--access-logfile",
+                "-",
+                "--graceful-timeout",
+                "10",
             ]
         )
     ]
     with_worker = ns.worker if ns.worker is not None else settings.BROKER_EMBEDDED
     if with_worker:
+        names.append("worker")
         children.append(
             subprocess.Popen([python, "-m", "hygie", "worker", "--beat", "--concurrency", "2"])
         )
@@ -109,10 +117,10 @@ def cmd_run(ns: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, stop)
     status = 0
     while not stopping:
-        for child in children:
+        for name, child in zip(names, children, strict=True):
             code = child.poll()
             if code is not None:
-                print(f"hygie run: process {child.args[2]!r} exited with {code}", file=sys.stderr)
+                print(f"hygie run: the {name} process exited with {code}", file=sys.stderr)
                 stopping, status = True, code or 1
         time.sleep(0.5)
     for child in children:
@@ -139,10 +147,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--port", type=int, default=int(os.environ.get("HYGIE_PORT", "8000")))
     run.add_argument("--web-workers", type=int, default=2)
     group = run.add_mutually_exclusive_group()
-    group.add_argument("--worker", dest="worker", action="store_true", default=None,
-                       help="also run a background worker (default in embedded mode)")
-    group.add_argument("--no-worker", dest="worker", action="store_false",
-                       help="web server only")
+    group.add_argument(
+        "--worker",
+        dest="worker",
+        action="store_true",
+        default=None,
+        help="also run a background worker (default in embedded mode)",
+    )
+    group.add_argument("--no-worker", dest="worker", action="store_false", help="web server only")
 
     worker = sub.add_parser("worker", help="run a background worker")
     worker.add_argument("--concurrency", type=int, default=os.cpu_count() or 2)

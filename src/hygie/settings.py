@@ -12,6 +12,7 @@ docs/configuration.md lists every variable.
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -25,13 +26,15 @@ from hygie.lib.env import env_bool, env_int, env_list, env_str
 django_stubs_ext.monkeypatch()
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-VAR_DIR = Path(env_str("HYGIE_VAR_DIR", "var")).resolve()
+# pytest (8.2 and later) sets PYTEST_VERSION: tests get fast hashing, a private var/ and eager
+# tasks unless a test starts a real worker.
+TESTING = env_bool("HYGIE_TESTING", "PYTEST_VERSION" in os.environ)
+VAR_DIR = Path(env_str("HYGIE_VAR_DIR", "var/test" if TESTING else "var")).resolve()
 
 PROFILE = env_str("HYGIE_PROFILE", "dev")
 if PROFILE not in {"dev", "production"}:
     raise ImproperlyConfigured(f"HYGIE_PROFILE must be dev or production, not {PROFILE!r}")
 PRODUCTION = PROFILE == "production"
-TESTING = env_bool("HYGIE_TESTING", False)
 
 
 def _dev_secret(name: str, make: str) -> str:
@@ -166,7 +169,10 @@ HYGIE_TOTP_ISSUER = env_str("HYGIE_TOTP_ISSUER", "Hygie")
 HYGIE_CACHE_URL = env_str("HYGIE_CACHE_URL")
 if HYGIE_CACHE_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": HYGIE_CACHE_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": HYGIE_CACHE_URL,
+        }
     }
 elif TESTING:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -189,6 +195,7 @@ USE_TZ = True
 
 # --- Static files ---------------------------------------------------------------------------
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STATIC_ROOT = Path(env_str("HYGIE_STATIC_ROOT", str(VAR_DIR / "static")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -232,7 +239,7 @@ if PRODUCTION and BROKER_EMBEDDED and not env_bool("HYGIE_ALLOW_EMBEDDED_BROKER"
         "HYGIE_BROKER_URL must point at Redis or RabbitMQ in the production profile "
         "(or set HYGIE_ALLOW_EMBEDDED_BROKER=true for a single-machine install)"
     )
-CELERY_TASK_ALWAYS_EAGER = env_bool("HYGIE_TASKS_EAGER", False)
+CELERY_TASK_ALWAYS_EAGER = env_bool("HYGIE_TASKS_EAGER", TESTING)
 CELERY_TASK_EAGER_PROPAGATES = True
 
 # --- Security -------------------------------------------------------------------------------

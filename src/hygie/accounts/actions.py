@@ -54,7 +54,12 @@ def _unique_slug(name: str) -> str:
 
 @transaction.atomic
 def do_create_organization(
-    *, name: str, kind: str, owner: User, acting_user: User | None, slug: str = "",
+    *,
+    name: str,
+    kind: str,
+    owner: User,
+    acting_user: User | None,
+    slug: str = "",
     timezone_name: str = "Europe/Paris",
 ) -> Organization:
     org = Organization.objects.create(
@@ -131,9 +136,11 @@ def do_set_member_roles(
 ) -> Membership:
     role_list = _clean_roles(roles)
     before = sorted(membership.roles.values_list("role", flat=True))
-    if Role.OWNER in before and Role.OWNER not in role_list and _owner_count(
-        membership.organization
-    ) <= 1:
+    if (
+        Role.OWNER in before
+        and Role.OWNER not in role_list
+        and _owner_count(membership.organization) <= 1
+    ):
         raise ActionError(_("The organisation must keep at least one owner."))
     membership.roles.all().delete()
     MemberRole.objects.bulk_create(MemberRole(membership=membership, role=r) for r in role_list)
@@ -236,9 +243,9 @@ def do_confirm_totp(user: User, code: str) -> list[str]:
 @transaction.atomic
 def do_verify_second_factor(user: User, code: str) -> bool:
     """Check a login code (TOTP or recovery code). Records failures and successes."""
-    device = TOTPDevice.objects.select_for_update().filter(
-        user=user, confirmed_at__isnull=False
-    ).first()
+    device = (
+        TOTPDevice.objects.select_for_update().filter(user=user, confirmed_at__isnull=False).first()
+    )
     if device is None:
         return False
     cleaned = code.strip().replace(" ", "")

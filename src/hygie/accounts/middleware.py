@@ -23,9 +23,9 @@ class TwoFactorMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
         if user.is_authenticated and not request.path.startswith(_OPEN_PREFIXES):
-            if user.has_two_factor:  # type: ignore[union-attr]
+            if user.has_two_factor:
                 if not request.session.get(SESSION_VERIFIED_KEY):
                     return redirect(f"{reverse('accounts:2fa_verify')}?next={request.path}")
-            elif user.requires_two_factor:  # type: ignore[union-attr]
+            elif user.requires_two_factor:
                 return redirect("accounts:2fa_setup")
         return self.get_response(request)

@@ -60,9 +60,7 @@ _EDITORIAL = _READ | {
 _REVIEW = _READ | {Perm.POSTS_REVIEW, Perm.INBOX_VIEW}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.OWNER: frozenset(
-        _EDITORIAL | {Perm.ORG_MANAGE, Perm.MEMBERS_MANAGE, Perm.AUDIT_VIEW}
-    ),
+    Role.OWNER: frozenset(_EDITORIAL | {Perm.ORG_MANAGE, Perm.MEMBERS_MANAGE, Perm.AUDIT_VIEW}),
     Role.COMMUNITY_MANAGER: frozenset(_EDITORIAL),
     Role.CONTRIBUTOR: frozenset({Perm.ORG_VIEW, Perm.POSTS_VIEW, Perm.POSTS_COMPOSE}),
     Role.REVIEWER_MEDICAL: frozenset(_REVIEW),

@@ -259,7 +259,7 @@ def member_add(request: OrgRequest) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect("accounts:org_settings", org_slug=request.org.slug)
     try:
         with transaction.atomic():

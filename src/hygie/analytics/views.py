@@ -22,7 +22,9 @@ def overview(request: OrgRequest) -> HttpResponse:
     org = request.org
     since = timezone.now() - timedelta(days=183)
     posts_by_status = dict(
-        Post.objects.filter(organization=org).values_list("status").annotate(n=Count("id"))
+        Post.objects.filter(organization=org)
+        .values_list("status")
+        .annotate(n=Count("id"))
         .values_list("status", "n")
     )
     published_by_month = (
@@ -35,7 +37,7 @@ def overview(request: OrgRequest) -> HttpResponse:
     per_channel = (
         Channel.objects.filter(organization=org)
         .annotate(
-            posts=Count("posts", distinct=True),
+            n_posts=Count("posts", distinct=True),
             inbound=Count("inbox_items", distinct=True),
         )
         .order_by("network", "name")
@@ -46,10 +48,11 @@ def overview(request: OrgRequest) -> HttpResponse:
         .annotate(n=Count("id"))
         .order_by("-n")
     )
-    ratings = InboxItem.objects.filter(organization=org, rating__isnull=False).values_list(
-        "rating", flat=True
-    )
-    rating_list = list(ratings)
+    rating_list = [
+        r
+        for r in InboxItem.objects.filter(organization=org).values_list("rating", flat=True)
+        if r is not None
+    ]
     peak = max((row["n"] for row in published_by_month), default=0)
     return render(
         request,
@@ -65,7 +68,9 @@ def overview(request: OrgRequest) -> HttpResponse:
             "per_channel": per_channel,
             "inbox_by_kind": inbox_by_kind,
             "reviews": len(rating_list),
-            "average_rating": round(sum(rating_list) / len(rating_list), 2) if rating_list else None,
+            "average_rating": round(sum(rating_list) / len(rating_list), 2)
+            if rating_list
+            else None,
             "targets": PostTarget.objects.filter(post__organization=org).count(),
         },
     )

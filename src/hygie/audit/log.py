@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from django.db import models, transaction
@@ -104,17 +104,29 @@ def verify_chain(chunk_size: int = 2000) -> ChainReport:
     for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=chunk_size):
         if event.seq != expected_seq:
             return ChainReport(
-                False, count, expected_prev, expected_seq, event.pk,
+                False,
+                count,
+                expected_prev,
+                expected_seq,
+                event.pk,
                 f"event #{expected_seq} is missing (next stored event is #{event.seq})",
             )
         if event.prev_hash != expected_prev:
             return ChainReport(
-                False, count, expected_prev, event.seq, event.pk,
+                False,
+                count,
+                expected_prev,
+                event.seq,
+                event.pk,
                 f"event #{event.seq} does not link to the hash of event #{event.seq - 1}",
             )
         if compute_hash(_hashed_fields(event)) != event.hash:
             return ChainReport(
-                False, count, expected_prev, event.seq, event.pk,
+                False,
+                count,
+                expected_prev,
+                event.seq,
+                event.pk,
                 f"event #{event.seq} was altered after it was written (hash mismatch)",
             )
         expected_prev = event.hash
@@ -123,7 +135,11 @@ def verify_chain(chunk_size: int = 2000) -> ChainReport:
     head = AuditChainHead.objects.filter(id=1).first()
     if head is not None and (head.seq != count or head.hash != expected_prev):
         return ChainReport(
-            False, count, expected_prev, count + 1, None,
+            False,
+            count,
+            expected_prev,
+            count + 1,
+            None,
             f"the chain head says #{head.seq} but the last stored event is #{count}: "
             "events were removed from the end",
         )

@@ -15,20 +15,40 @@ def do_set_channel_status(channel: Channel, *, status: str, acting_user: User) -
     before = {"status": channel.status}
     channel.status = new
     channel.save(update_fields=["status", "updated_at"])
-    record_event("channel.status_changed", actor=acting_user, organization=channel.organization,
-                 target=channel, before=before, after={"status": new.value})
+    record_event(
+        "channel.status_changed",
+        actor=acting_user,
+        organization=channel.organization,
+        target=channel,
+        before=before,
+        after={"status": new.value},
+    )
     return channel
 
 
 @transaction.atomic
 def do_connect_channel(
-    org: Organization, *, network: str, name: str, handle: str, credentials: str = "",
+    org: Organization,
+    *,
+    network: str,
+    name: str,
+    handle: str,
+    credentials: str = "",
     acting_user: User | None,
 ) -> Channel:
     channel = Channel.objects.create(
-        organization=org, network=Network(network), name=name, handle=handle,
-        credentials=credentials, connected_by=acting_user,
+        organization=org,
+        network=Network(network),
+        name=name,
+        handle=handle,
+        credentials=credentials,
+        connected_by=acting_user,
     )
-    record_event("channel.connected", actor=acting_user, organization=org, target=channel,
-                 after={"network": network, "handle": handle})
+    record_event(
+        "channel.connected",
+        actor=acting_user,
+        organization=org,
+        target=channel,
+        after={"network": network, "handle": handle},
+    )
     return channel

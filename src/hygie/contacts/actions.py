@@ -20,8 +20,13 @@ def _summary(contact: Contact) -> dict[str, Any]:
 @transaction.atomic
 def do_create_contact(org: Organization, *, data: dict[str, Any], acting_user: User) -> Contact:
     contact = Contact.objects.create(organization=org, **{f: data.get(f, "") for f in FIELDS})
-    record_event("contact.created", actor=acting_user, organization=org, target=contact,
-                 after=_summary(contact))
+    record_event(
+        "contact.created",
+        actor=acting_user,
+        organization=org,
+        target=contact,
+        after=_summary(contact),
+    )
     return contact
 
 
@@ -31,6 +36,12 @@ def do_update_contact(contact: Contact, *, data: dict[str, Any], acting_user: Us
     for field in FIELDS:
         setattr(contact, field, data.get(field, ""))
     contact.save()
-    record_event("contact.updated", actor=acting_user, organization=contact.organization,
-                 target=contact, before=before, after=_summary(contact))
+    record_event(
+        "contact.updated",
+        actor=acting_user,
+        organization=contact.organization,
+        target=contact,
+        before=before,
+        after=_summary(contact),
+    )
     return contact

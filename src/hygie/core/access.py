@@ -10,10 +10,10 @@ from __future__ import annotations
 import functools
 import zoneinfo
 from collections.abc import Callable
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
@@ -61,7 +61,7 @@ def access_scoped(
         qs = qs.select_for_update()
     try:
         return qs.get(pk=pk)
-    except (qs.model.DoesNotExist, ValueError):
+    except (ObjectDoesNotExist, ValueError):
         raise Http404("Not found") from None
 
 
@@ -92,6 +92,8 @@ def org_view(
                 return view(request, *args, **kwargs)  # type: ignore[arg-type]
 
         wrapper.required_perm = perm  # type: ignore[attr-defined]
-        return login_required(wrapper)
+        return cast(
+            Callable[Concatenate[HttpRequest, str, P], HttpResponse], login_required(wrapper)
+        )
 
     return decorator

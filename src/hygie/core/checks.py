@@ -15,7 +15,7 @@ def hygie_settings_check(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
     messages: list[CheckMessage] = []
     try:
         crypto.decrypt(crypto.encrypt("check"))
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         messages.append(
             Error(
                 f"HYGIE_ENCRYPTION_KEY is not a valid list of Fernet keys: {exc}",

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import socket
+from typing import Any
 
+from celery.signals import worker_ready
 from django.utils import timezone
 
 from hygie import __version__
@@ -19,3 +21,9 @@ def record_heartbeat() -> str:
         hostname=hostname, defaults={"last_seen_at": timezone.now(), "version": __version__}
     )
     return hostname
+
+
+@worker_ready.connect
+def _announce_worker(sender: Any = None, **kwargs: Any) -> None:
+    """A worker that just started says so at once instead of waiting for the first beat."""
+    record_heartbeat.delay()

@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
-from hygie.accounts.models import Membership
+from hygie.accounts.models import Membership, User
 from hygie.core import health
 from hygie.core.access import SESSION_ORG_KEY
 
@@ -13,6 +13,7 @@ from hygie.core.access import SESSION_ORG_KEY
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Send the member to the calendar of the organisation they used last (or their first)."""
+    assert isinstance(request.user, User)  # noqa: S101  (login_required)
     memberships = Membership.objects.filter(
         user=request.user, is_active=True, organization__is_active=True
     ).select_related("organization")

@@ -54,7 +54,9 @@ class InboxItem(OrgScopedModel):
         verbose_name_plural = _("inbox items")
         ordering = ["-received_at"]
         constraints = [
-            models.UniqueConstraint(fields=["channel", "external_id"], name="one_item_per_network_id")
+            models.UniqueConstraint(
+                fields=["channel", "external_id"], name="one_item_per_network_id"
+            )
         ]
         indexes = [
             models.Index(fields=["organization", "status", "-received_at"], name="inbox_org_status")

@@ -58,8 +58,9 @@ def item_list(request: OrgRequest) -> HttpResponse:
 
 @org_view(Perm.INBOX_VIEW)
 def item_detail(request: OrgRequest, item_id: int) -> HttpResponse:
-    item = access_scoped(InboxItem.objects.select_related("channel", "assigned_to"), request,
-                         item_id)
+    item = access_scoped(
+        InboxItem.objects.select_related("channel", "assigned_to"), request, item_id
+    )
     cases = SafetyCase.objects.filter(organization=request.org, source_item=item)
     return render(
         request,

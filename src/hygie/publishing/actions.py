@@ -59,8 +59,9 @@ def do_create_post(
 ) -> Post:
     post = Post.objects.create(organization=org, author=acting_user, text=text)
     _set_channels(post, channels)
-    record_event("post.created", actor=acting_user, organization=org, target=post,
-                 after=_summary(post))
+    record_event(
+        "post.created", actor=acting_user, organization=org, target=post, after=_summary(post)
+    )
     return post
 
 
@@ -69,31 +70,45 @@ def do_update_post(
     post: Post, *, text: str, channels: Iterable[Channel], acting_user: User
 ) -> Post:
     if post.status not in EDITABLE:
-        raise ActionError(_("A %(status)s post cannot be edited.") % {
-            "status": post.get_status_display()})
+        raise ActionError(
+            _("A %(status)s post cannot be edited.") % {"status": post.get_status_display()}
+        )
     before = _summary(post)
     post.text = text
     post.save(update_fields=["text", "updated_at"])
     _set_channels(post, channels)
     if post.status == PostStatus.SCHEDULED and post.scheduled_at:
         _check_schedulable(post, post.scheduled_at)
-    record_event("post.updated", actor=acting_user, organization=post.organization, target=post,
-                 before=before, after=_summary(post))
+    record_event(
+        "post.updated",
+        actor=acting_user,
+        organization=post.organization,
+        target=post,
+        before=before,
+        after=_summary(post),
+    )
     return post
 
 
 @transaction.atomic
 def do_schedule_post(post: Post, *, when: datetime, acting_user: User) -> Post:
     if post.status not in EDITABLE:
-        raise ActionError(_("A %(status)s post cannot be scheduled.") % {
-            "status": post.get_status_display()})
+        raise ActionError(
+            _("A %(status)s post cannot be scheduled.") % {"status": post.get_status_display()}
+        )
     _check_schedulable(post, when)
     before = _summary(post)
     post.status = PostStatus.SCHEDULED
     post.scheduled_at = when
     post.save(update_fields=["status", "scheduled_at", "updated_at"])
-    record_event("post.scheduled", actor=acting_user, organization=post.organization, target=post,
-                 before=before, after=_summary(post))
+    record_event(
+        "post.scheduled",
+        actor=acting_user,
+        organization=post.organization,
+        target=post,
+        before=before,
+        after=_summary(post),
+    )
     return post
 
 
@@ -104,8 +119,14 @@ def do_unschedule_post(post: Post, *, acting_user: User) -> Post:
     before = _summary(post)
     post.status = PostStatus.DRAFT
     post.save(update_fields=["status", "updated_at"])
-    record_event("post.unscheduled", actor=acting_user, organization=post.organization,
-                 target=post, before=before, after=_summary(post))
+    record_event(
+        "post.unscheduled",
+        actor=acting_user,
+        organization=post.organization,
+        target=post,
+        before=before,
+        after=_summary(post),
+    )
     return post
 
 
@@ -117,6 +138,12 @@ def do_record_published(post: Post, *, when: datetime, acting_user: User | None)
     post.published_at = when
     post.scheduled_at = post.scheduled_at or when
     post.save(update_fields=["status", "published_at", "scheduled_at", "updated_at"])
-    record_event("post.published", actor=acting_user, organization=post.organization,
-                 target=post, before=before, after=_summary(post))
+    record_event(
+        "post.published",
+        actor=acting_user,
+        organization=post.organization,
+        target=post,
+        before=before,
+        after=_summary(post),
+    )
     return post

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from hygie.core.models import OrgScopedModel
+
+if TYPE_CHECKING:
+    from hygie.channels.models import Channel
 
 
 class PostStatus(models.TextChoices):
@@ -21,7 +27,10 @@ class Post(OrgScopedModel):
     """A text for the organisation's channels, with its place on the editorial calendar."""
 
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("author")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("author"),
     )
     text = models.TextField(_("text"), max_length=10_000)
     status = models.CharField(
@@ -29,7 +38,7 @@ class Post(OrgScopedModel):
     )
     scheduled_at = models.DateTimeField(_("scheduled for"), null=True, blank=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
-    channels = models.ManyToManyField(
+    channels: models.ManyToManyField[Channel, PostTarget] = models.ManyToManyField(
         "channels.Channel", through="PostTarget", related_name="posts", verbose_name=_("channels")
     )
 
@@ -44,7 +53,7 @@ class Post(OrgScopedModel):
         return first_line[:60] or f"post {self.pk}"
 
     @property
-    def calendar_at(self):  # type: ignore[no-untyped-def]
+    def calendar_at(self) -> datetime | None:
         return self.published_at or self.scheduled_at
 
 

@@ -26,7 +26,8 @@ from hygie.publishing.models import Post
 def _month_from(request: OrgRequest) -> date:
     raw = request.GET.get("month", "")
     try:
-        return datetime.strptime(raw, "%Y-%m").date().replace(day=1)
+        year, month = raw.split("-")
+        return date(int(year), int(month), 1)
     except ValueError:
         return timezone.localdate().replace(day=1)
 
@@ -117,8 +118,9 @@ def post_detail(request: OrgRequest, post_id: int) -> HttpResponse:
         "channels": list(post.targets.values_list("channel_id", flat=True)),
         "scheduled_at": timezone.localtime(post.scheduled_at) if post.scheduled_at else None,
     }
-    form = PostForm(request.POST if request.method == "POST" else None, org=request.org,
-                    initial=initial)
+    form = PostForm(
+        request.POST if request.method == "POST" else None, org=request.org, initial=initial
+    )
     if request.method == "POST":
         if not can_edit:
             return HttpResponse(status=403)

@@ -35,8 +35,10 @@ def snapshot_item(item: InboxItem) -> dict[str, object]:
 def do_open_case_from_item(item: InboxItem, *, acting_user: User, note: str = "") -> SafetyCase:
     existing = SafetyCase.objects.filter(source_item=item).first()
     if existing is not None:
-        raise ActionError(_("A safety case is already open for this message: %(ref)s")
-                          % {"ref": existing.reference})
+        raise ActionError(
+            _("A safety case is already open for this message: %(ref)s")
+            % {"ref": existing.reference}
+        )
     org = Organization.objects.select_for_update().get(pk=item.organization_id)
     year = timezone.localdate().year
     number = SafetyCase.objects.filter(organization=org, created_at__year=year).count() + 1
@@ -50,9 +52,17 @@ def do_open_case_from_item(item: InboxItem, *, acting_user: User, note: str = ""
         opened_by=acting_user,
         note=note,
     )
-    record_event("safety_case.opened", actor=acting_user, organization=org, target=case,
-                 after={"reference": case.reference, "source_item": item.pk,
-                        "due_at": case.due_at.isoformat()})
+    record_event(
+        "safety_case.opened",
+        actor=acting_user,
+        organization=org,
+        target=case,
+        after={
+            "reference": case.reference,
+            "source_item": item.pk,
+            "due_at": case.due_at.isoformat(),
+        },
+    )
     return case
 
 
@@ -66,6 +76,12 @@ def do_set_case_status(case: SafetyCase, *, status: str, acting_user: User) -> S
     if new == CaseStatus.FORWARDED:
         case.forwarded_at = timezone.now()
     case.save(update_fields=["status", "forwarded_at", "updated_at"])
-    record_event(f"safety_case.{new.value}", actor=acting_user, organization=case.organization,
-                 target=case, before=before, after={"status": new.value})
+    record_event(
+        f"safety_case.{new.value}",
+        actor=acting_user,
+        organization=case.organization,
+        target=case,
+        before=before,
+        after={"status": new.value},
+    )
     return case

@@ -59,7 +59,10 @@ def report_item(request: OrgRequest, item_id: int) -> HttpResponse:
         messages.success(
             request,
             _("Sent to safety as %(ref)s. Forward before %(due)s.")
-            % {"ref": case.reference, "due": timezone.localtime(case.due_at).strftime("%d/%m %H:%M")},
+            % {
+                "ref": case.reference,
+                "due": timezone.localtime(case.due_at).strftime("%d/%m %H:%M"),
+            },
         )
     return redirect("inbox:detail", org_slug=request.org.slug, item_id=item.pk)
 

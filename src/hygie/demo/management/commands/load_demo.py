@@ -29,7 +29,7 @@ from hygie.publishing.actions import do_create_post, do_record_published, do_sch
 DOMAIN = "demo.hygie.test"
 ADMIN_EMAIL = f"admin@{DOMAIN}"
 
-PHARMACY = {
+PHARMACY: dict[str, Any] = {
     "name": "Pharmacie du Marché",
     "slug": "pharmacie-du-marche",
     "kind": OrganizationKind.PHARMACY,
@@ -44,26 +44,47 @@ PHARMACY = {
         (Network.GOOGLE_BUSINESS, "Pharmacie du Marché – Lyon 2e", "locations/1234567890"),
     ],
     "posts": [
-        (-6, "published", "☀️ Forte chaleur cette semaine : buvez régulièrement, même sans soif, "
-         "et prenez des nouvelles de vos voisins âgés. Des questions ? Passez nous voir."),
-        (-2, "published", "La campagne de vaccination contre la grippe est ouverte. Vous pouvez "
-         "vous faire vacciner à la pharmacie, sans rendez-vous le matin."),
-        (2, "scheduled", "Mois sans tabac : envie d'arrêter ? Nos pharmaciens vous accompagnent "
-         "et vous orientent. Parlons-en au comptoir, en toute confidentialité."),
-        (5, "scheduled", "Pharmacie de garde ce dimanche : retrouvez la pharmacie ouverte la plus "
-         "proche sur le 3237 ou sur monpharmacien-idf.fr."),
+        (
+            -6,
+            "published",
+            "☀️ Forte chaleur cette semaine : buvez régulièrement, même sans soif, "
+            "et prenez des nouvelles de vos voisins âgés. Des questions ? Passez nous voir.",
+        ),
+        (
+            -2,
+            "published",
+            "La campagne de vaccination contre la grippe est ouverte. Vous pouvez "
+            "vous faire vacciner à la pharmacie, sans rendez-vous le matin.",
+        ),
+        (
+            2,
+            "scheduled",
+            "Mois sans tabac : envie d'arrêter ? Nos pharmaciens vous accompagnent "
+            "et vous orientent. Parlons-en au comptoir, en toute confidentialité.",
+        ),
+        (
+            5,
+            "scheduled",
+            "Pharmacie de garde ce dimanche : retrouvez la pharmacie ouverte la plus "
+            "proche sur le 3237 ou sur monpharmacien-idf.fr.",
+        ),
         (None, "draft", "Pollens : les bons réflexes pour la saison (brouillon à relire)."),
     ],
     "inbox": [
         (ItemKind.REVIEW, "Marc D.", "", "Équipe très accueillante et de bon conseil, merci !", 5),
         (ItemKind.REVIEW, "Sophie L.", "", "Attente un peu longue samedi matin.", 3),
         (ItemKind.COMMENT, "Nadia R.", "nadia.r", "Vous faites aussi les tests angine ?", None),
-        (ItemKind.DIRECT_MESSAGE, "Paul G.", "paul.g", "Bonjour, êtes-vous ouverts le 11 novembre ?",
-         None),
+        (
+            ItemKind.DIRECT_MESSAGE,
+            "Paul G.",
+            "paul.g",
+            "Bonjour, êtes-vous ouverts le 11 novembre ?",
+            None,
+        ),
     ],
 }
 
-LAB = {
+LAB: dict[str, Any] = {
     "name": "Laboratoire Aurore",
     "slug": "laboratoire-aurore",
     "kind": OrganizationKind.PHARMA_COMPANY,
@@ -84,26 +105,57 @@ LAB = {
         (Network.X, "Laboratoire Aurore", "@AuroreLabo"),
     ],
     "posts": [
-        (-10, "published", "Nos équipes de recherche publient aujourd'hui leurs travaux sur le "
-         "microbiote intestinal dans une revue à comité de lecture. Lien vers l'article en "
-         "commentaire."),
-        (3, "scheduled", "Journée mondiale du diabète : rencontre avec l'association de patients "
-         "partenaire pour parler prévention et dépistage."),
+        (
+            -10,
+            "published",
+            "Nos équipes de recherche publient aujourd'hui leurs travaux sur le "
+            "microbiote intestinal dans une revue à comité de lecture. Lien vers l'article en "
+            "commentaire.",
+        ),
+        (
+            3,
+            "scheduled",
+            "Journée mondiale du diabète : rencontre avec l'association de patients "
+            "partenaire pour parler prévention et dépistage.",
+        ),
         (None, "draft", "Retour sur le congrès européen de rhumatologie (à valider)."),
     ],
     "inbox": [
-        (ItemKind.COMMENT, "Jean P.", "jeanp", "Bravo pour la publication, c'est prometteur !",
-         None),
-        (ItemKind.DIRECT_MESSAGE, "Martine B.", "martineb",
-         "Depuis que je prends votre traitement j'ai des vertiges le matin, est-ce normal ?", None),
-        (ItemKind.MENTION, "Asso Diabète 69", "assodiabete69",
-         "Merci au @AuroreLabo pour la rencontre de jeudi !", None),
+        (
+            ItemKind.COMMENT,
+            "Jean P.",
+            "jeanp",
+            "Bravo pour la publication, c'est prometteur !",
+            None,
+        ),
+        (
+            ItemKind.DIRECT_MESSAGE,
+            "Martine B.",
+            "martineb",
+            "Depuis que je prends votre traitement j'ai des vertiges le matin, est-ce normal ?",
+            None,
+        ),
+        (
+            ItemKind.MENTION,
+            "Asso Diabète 69",
+            "assodiabete69",
+            "Merci au @AuroreLabo pour la rencontre de jeudi !",
+            None,
+        ),
     ],
     "contacts": [
-        {"name": "Pr Hélène Vidal", "kind": "kol", "affiliation": "CHU de Lyon, endocrinologie",
-         "handles": "@hvidal.bsky.social"},
-        {"name": "Association Diabète 69", "kind": "patient_association",
-         "affiliation": "Association loi 1901", "handles": "@assodiabete69"},
+        {
+            "name": "Pr Hélène Vidal",
+            "kind": "kol",
+            "affiliation": "CHU de Lyon, endocrinologie",
+            "handles": "@hvidal.bsky.social",
+        },
+        {
+            "name": "Association Diabète 69",
+            "kind": "patient_association",
+            "affiliation": "Association loi 1901",
+            "handles": "@assodiabete69",
+        },
     ],
 }
 
@@ -134,10 +186,12 @@ class Command(BaseCommand):
             f"  admin (owner of both organisations): {ADMIN_EMAIL}",
         ]
         for spec in (PHARMACY, LAB):
-            for local, name, roles in spec["members"]:
+            for local, _name, roles in spec["members"]:
                 lines.append(f"  {spec['name']}: {local}@{DOMAIN} ({', '.join(roles)})")
-        lines.append("Reviewers and the pharmacovigilance officer set up an authenticator app "
-                     "at their first log-in.")
+        lines.append(
+            "Reviewers and the pharmacovigilance officer set up an authenticator app "
+            "at their first log-in."
+        )
         settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
         logins_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
         logins_file.chmod(0o600)
@@ -184,8 +238,13 @@ class Command(BaseCommand):
                     (c for c in channels if c.network == Network.GOOGLE_BUSINESS), channel
                 )
             do_ingest_item(
-                channel, kind=kind, external_id=f"demo-{n}", author_name=author_name,
-                author_handle=handle, text=text, rating=rating,
+                channel,
+                kind=kind,
+                external_id=f"demo-{n}",
+                author_name=author_name,
+                author_handle=handle,
+                text=text,
+                rating=rating,
                 received_at=now - timedelta(hours=3 * n + 1),
             )
         for contact in spec.get("contacts", []):
