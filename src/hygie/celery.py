@@ -31,7 +31,7 @@ def broker_config(broker_url: str, var_dir: Path) -> dict[str, Any]:
         for folder in (queue, processed, control, results):
             folder.mkdir(parents=True, exist_ok=True)
         return {
-            "broker_url": "filesystem://",
+            "broker_url": "filesystem://localhost/",
             "broker_transport_options": {
                 "data_folder_in": str(queue),
                 "data_folder_out": str(queue),

@@ -210,6 +210,8 @@ STORAGES = {
 MEDIA_ROOT = Path(env_str("HYGIE_MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
 WHITENOISE_USE_FINDERS = TESTING
+if TESTING:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 # --- E-mail ---------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Hygie <hygie@localhost>")

@@ -6,7 +6,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
+from celery import Celery
 from django.db import connection
 from django.utils import timezone
 
@@ -31,11 +31,13 @@ def check_database() -> dict[str, Any]:
     }
 
 
-def check_broker() -> dict[str, Any]:
-    from hygie.celery import app
+def check_broker(app: Celery | None = None) -> dict[str, Any]:
+    if app is None:
+        from hygie.celery import app
 
     started = time.monotonic()
-    mode = "embedded" if settings.BROKER_EMBEDDED else app.conf.broker_url.split(":", 1)[0]
+    url = str(app.conf.broker_url)
+    mode = "embedded" if url.startswith("filesystem:") else url.split(":", 1)[0]
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)

@@ -25,7 +25,7 @@ def env_str(name: str, default: str = "", environ: Mapping[str, str] | None = No
                 return fh.read().strip()
         except OSError as exc:
             raise ImproperlyConfigured(f"{name}_FILE={file_path!r} cannot be read: {exc}") from exc
-    return env.get(name, default)
+    return env.get(name) or default
 
 
 def env_bool(name: str, default: bool, environ: Mapping[str, str] | None = None) -> bool:

@@ -1,0 +1,161 @@
+"""Personas shared by the whole suite.
+
+* Alice owns "Pharmacie Alpha" (organisation A); Bob is its community manager; Rita reviews
+  for it (medical reviewer, so she must use two-factor authentication).
+* Charlie owns "Laboratoire Bêta" (organisation B). Nothing of B may ever reach A's members.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from hygie.accounts.actions import do_add_member, do_create_organization
+from hygie.accounts.middleware import SESSION_VERIFIED_KEY
+from hygie.accounts.models import Organization, User
+from hygie.accounts.roles import Role
+from hygie.channels.actions import do_connect_channel
+from hygie.channels.models import Channel, Network
+from hygie.contacts.actions import do_create_contact
+from hygie.inbox.actions import do_ingest_item
+from hygie.inbox.models import InboxItem
+from hygie.publishing.actions import do_create_post
+from hygie.publishing.models import Post
+from hygie.safety.actions import do_open_case_from_item
+
+PASSWORD = "correct horse battery staple"
+# Every text of organisation B carries this marker: no page shown to A may contain it.
+CANARY = "CANARY-B-7f3a"
+
+
+def make_user(email: str, name: str = "") -> User:
+    return User.objects.create_user(email, PASSWORD, full_name=name or email.split("@")[0])
+
+
+@pytest.fixture
+def alice(db: None) -> User:
+    return make_user("alice@alpha.test", "Alice Owner")
+
+
+@pytest.fixture
+def org_a(alice: User) -> Organization:
+    return do_create_organization(
+        name="Pharmacie Alpha", slug="alpha", kind="pharmacy", owner=alice, acting_user=alice
+    )
+
+
+@pytest.fixture
+def bob(org_a: Organization) -> User:
+    bob = make_user("bob@alpha.test", "Bob Manager")
+    do_add_member(
+        org_a, email=bob.email, full_name="", roles=[Role.COMMUNITY_MANAGER], acting_user=None
+    )
+    return bob
+
+
+@pytest.fixture
+def rita(org_a: Organization) -> User:
+    rita = make_user("rita@alpha.test", "Rita Reviewer")
+    do_add_member(
+        org_a, email=rita.email, full_name="", roles=[Role.REVIEWER_MEDICAL], acting_user=None
+    )
+    return rita
+
+
+@pytest.fixture
+def charlie(db: None) -> User:
+    return make_user("charlie@beta.test", "Charlie Other")
+
+
+@pytest.fixture
+def org_b(charlie: User) -> Organization:
+    return do_create_organization(
+        name=f"Laboratoire Bêta {CANARY}",
+        slug="beta",
+        kind="pharma_company",
+        owner=charlie,
+        acting_user=charlie,
+    )
+
+
+@pytest.fixture
+def channel_a(org_a: Organization, alice: User) -> Channel:
+    return do_connect_channel(
+        org_a, network=Network.FACEBOOK_PAGE, name="Alpha page", handle="alpha", acting_user=alice
+    )
+
+
+@pytest.fixture
+def populated_b(org_b: Organization, charlie: User) -> dict[str, object]:
+    """One row of every organisation-scoped kind in organisation B."""
+    channel = do_connect_channel(
+        org_b,
+        network=Network.BLUESKY,
+        name=f"Beta {CANARY}",
+        handle="beta.bsky.social",
+        acting_user=charlie,
+    )
+    post = do_create_post(
+        org_b, text=f"Secret launch {CANARY}", channels=[channel], acting_user=charlie
+    )
+    item, _ = do_ingest_item(
+        channel,
+        kind="direct_message",
+        external_id="b-1",
+        author_name=f"Patient {CANARY}",
+        text=f"I felt dizzy {CANARY}",
+        received_at=timezone.now() - timedelta(hours=1),
+    )
+    contact = do_create_contact(
+        org_b, data={"name": f"Dr {CANARY}", "kind": "kol"}, acting_user=charlie
+    )
+    case = do_open_case_from_item(item, acting_user=charlie)
+    member = make_user("dave@beta.test", f"Dave {CANARY}")
+    membership = do_add_member(
+        org_b, email=member.email, full_name="", roles=[Role.ANALYST], acting_user=charlie
+    )
+    return {
+        "channel": channel,
+        "post": post,
+        "item": item,
+        "contact": contact,
+        "case": case,
+        "membership": membership,
+    }
+
+
+def login(client: Client, user: User, *, second_factor: bool = False) -> Client:
+    client.force_login(user)
+    if second_factor:
+        session = client.session
+        session[SESSION_VERIFIED_KEY] = True
+        session.save()
+    return client
+
+
+@pytest.fixture
+def alice_client(client: Client, alice: User, org_a: Organization) -> Client:
+    return login(client, alice)
+
+
+@pytest.fixture
+def post_a(org_a: Organization, alice: User, channel_a: Channel) -> Post:
+    return do_create_post(
+        org_a, text="Conseil : buvez de l'eau.", channels=[channel_a], acting_user=alice
+    )
+
+
+@pytest.fixture
+def item_a(channel_a: Channel) -> InboxItem:
+    item, _ = do_ingest_item(
+        channel_a,
+        kind="comment",
+        external_id="a-1",
+        author_name="Nadia",
+        text="Vous faites les tests angine ?",
+        received_at=timezone.now() - timedelta(hours=2),
+    )
+    return item
