@@ -65,9 +65,12 @@ def test_the_application_cannot_update_or_delete_an_event(alice: User) -> None:
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="database trigger is PostgreSQL's")
 def test_postgresql_itself_refuses_to_update_an_event(alice: User) -> None:
     event = make_events(alice, 1)[0]
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("UPDATE audit_auditevent SET verb = 'x' WHERE id = %s", [event.pk])
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE audit_auditevent SET verb = 'x' WHERE id = %s", [event.pk])
 
 
 def test_a_tampered_event_is_reported_as_the_first_broken_link(alice: User) -> None:

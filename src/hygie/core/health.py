@@ -33,7 +33,9 @@ def check_database() -> dict[str, Any]:
 
 def check_broker(app: Celery | None = None) -> dict[str, Any]:
     if app is None:
-        from hygie.celery import app
+        from hygie.celery import app as default_app
+
+        app = default_app
 
     started = time.monotonic()
     url = str(app.conf.broker_url)

@@ -1,0 +1,121 @@
+"""Writing a post, scheduling it in the organisation's time zone, seeing it on the calendar."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from hygie.accounts.actions import ActionError
+from hygie.accounts.models import Organization, User
+from hygie.audit.models import AuditEvent
+from hygie.channels.actions import do_set_channel_status
+from hygie.channels.models import Channel
+from hygie.publishing.actions import do_schedule_post
+from hygie.publishing.models import Post
+
+pytestmark = pytest.mark.django_db
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def test_a_post_is_composed_and_scheduled_in_the_organisation_time_zone(
+    alice_client: Client, org_a: Organization, channel_a: Channel
+) -> None:
+    when = (
+        (timezone.now() + timedelta(days=3))
+        .astimezone(PARIS)
+        .replace(hour=18, minute=0, second=0, microsecond=0)
+    )
+    response = alice_client.post(
+        "/o/alpha/compose/",
+        {
+            "text": "Vaccination grippe : sans rendez-vous le matin.",
+            "channels": [channel_a.pk],
+            "scheduled_at": when.strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
+    post = Post.objects.get(organization=org_a)
+    assert response.url == f"/o/alpha/posts/{post.pk}/"
+    assert post.status == "scheduled"
+    assert post.scheduled_at == when
+    assert list(post.channels.all()) == [channel_a]
+    verbs = list(AuditEvent.objects.filter(organization=org_a).values_list("verb", flat=True))
+    assert "post.created" in verbs and "post.scheduled" in verbs
+    calendar = alice_client.get(f"/o/alpha/calendar/?month={when:%Y-%m}").content.decode()
+    assert "Vaccination grippe" in calendar
+    assert "18:00" in calendar
+
+
+def test_a_time_in_the_past_is_refused_and_nothing_is_saved(
+    alice_client: Client, org_a: Organization, channel_a: Channel
+) -> None:
+    response = alice_client.post(
+        "/o/alpha/compose/",
+        {
+            "text": "Trop tard",
+            "channels": [channel_a.pk],
+            "scheduled_at": "2020-01-01T10:00",
+        },
+    )
+    assert response.status_code == 200
+    assert "Trop tard" in response.content.decode()  # the text typed is kept in the form
+    assert not Post.objects.filter(organization=org_a).exists()
+
+
+def test_a_draft_needs_no_channel_but_scheduling_does(
+    alice: User, alice_client: Client, org_a: Organization
+) -> None:
+    alice_client.post("/o/alpha/compose/", {"text": "Idée de post"})
+    post = Post.objects.get(organization=org_a)
+    assert post.status == "draft"
+    with pytest.raises(ActionError, match="at least one channel"):
+        do_schedule_post(post, when=timezone.now() + timedelta(days=1), acting_user=alice)
+
+
+def test_a_disabled_channel_cannot_receive_a_scheduled_post(
+    alice: User, org_a: Organization, channel_a: Channel, post_a: Post
+) -> None:
+    do_set_channel_status(channel_a, status="disabled", acting_user=alice)
+    with pytest.raises(ActionError, match="not active"):
+        do_schedule_post(post_a, when=timezone.now() + timedelta(days=1), acting_user=alice)
+
+
+def test_a_contributor_saves_a_draft_but_cannot_schedule(
+    client: Client, org_a: Organization, channel_a: Channel
+) -> None:
+    from tests.conftest import login, make_user
+
+    from hygie.accounts.actions import do_add_member
+
+    user = make_user("contrib@alpha.test")
+    do_add_member(org_a, email=user.email, full_name="", roles=["contributor"], acting_user=None)
+    login(client, user)
+    when = timezone.now() + timedelta(days=2)
+    response = client.post(
+        "/o/alpha/compose/",
+        {
+            "text": "Brouillon",
+            "channels": [channel_a.pk],
+            "scheduled_at": when.astimezone(PARIS).strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
+    assert response.status_code == 200
+    assert not Post.objects.filter(organization=org_a).exists()
+
+
+def test_the_calendar_navigates_months_and_rejects_nonsense(alice_client: Client) -> None:
+    assert alice_client.get("/o/alpha/calendar/?month=2027-02").status_code == 200
+    assert alice_client.get("/o/alpha/calendar/?month=garbage").status_code == 200
+    assert alice_client.get("/o/alpha/calendar/?month=2027-13").status_code == 200
+
+
+def test_a_scheduled_post_goes_back_to_draft(
+    alice: User, alice_client: Client, post_a: Post
+) -> None:
+    do_schedule_post(post_a, when=timezone.now() + timedelta(days=1), acting_user=alice)
+    alice_client.post(f"/o/alpha/posts/{post_a.pk}/unschedule/")
+    post_a.refresh_from_db()
+    assert post_a.status == "draft"
