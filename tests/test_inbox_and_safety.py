@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from django.test import Client
@@ -85,7 +85,7 @@ def test_only_safety_roles_see_cases_and_the_officer_forwards_them(
 
 def test_business_days_skip_weekends_and_french_public_holidays() -> None:
     assert easter_sunday(2026).isoformat() == "2026-04-05"
-    assert datetime(2026, 5, 14).date() in french_holidays(2026)  # Ascension
+    assert date(2026, 5, 14) in french_holidays(2026)  # Ascension
     friday = datetime(2026, 11, 20, 17, 0, tzinfo=UTC)
     assert add_business_days(friday, 1).date().isoformat() == "2026-11-23"
     # 10 November 2026 (Tuesday) + 1 business day skips 11 November (Armistice).
