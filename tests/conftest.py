@@ -7,11 +7,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from hygie.accounts.actions import do_add_member, do_create_organization
 from hygie.accounts.middleware import SESSION_VERIFIED_KEY
@@ -29,6 +30,16 @@ from hygie.safety.actions import do_open_case_from_item
 PASSWORD = "correct horse battery staple"
 # Every text of organisation B carries this marker: no page shown to A may contain it.
 CANARY = "CANARY-B-7f3a"
+
+
+@pytest.fixture(autouse=True)
+def _messages_in_english() -> Iterator[None]:
+    """Actions' error messages in English, whatever language an earlier request left active.
+
+    Requests still pick their own language (French by default), as in production.
+    """
+    with translation.override("en"):
+        yield
 
 
 def make_user(email: str, name: str = "") -> User:

@@ -45,7 +45,7 @@ def start_worker(
 ) -> tuple[subprocess.Popen[bytes], str]:
     hostname = f"test-{uuid.uuid4().hex[:8]}@localhost"
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "DATABASE_URL": test_database_url(),
         "HYGIE_TASKS_EAGER": "false",
         "HYGIE_VAR_DIR": str(settings.VAR_DIR),

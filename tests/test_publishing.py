@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from hygie.accounts.actions import ActionError
 from hygie.accounts.models import Organization, User
@@ -71,7 +71,7 @@ def test_a_draft_needs_no_channel_but_scheduling_does(
     alice_client.post("/o/alpha/compose/", {"text": "Idée de post"})
     post = Post.objects.get(organization=org_a)
     assert post.status == "draft"
-    with pytest.raises(ActionError, match="at least one channel"):
+    with translation.override("en"), pytest.raises(ActionError, match="at least one channel"):
         do_schedule_post(post, when=timezone.now() + timedelta(days=1), acting_user=alice)
 
 

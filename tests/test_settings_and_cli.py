@@ -24,7 +24,7 @@ def hygie(
     base = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("HYGIE_", "DATABASE_URL", "DJANGO_SETTINGS_MODULE"))
+        if not k.startswith(("HYGIE_", "DATABASE_URL", "DJANGO_"))
     }
     return subprocess.run(
         [sys.executable, "-m", "hygie", *args],
