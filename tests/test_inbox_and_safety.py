@@ -90,3 +90,10 @@ def test_business_days_skip_weekends_and_french_public_holidays() -> None:
     assert add_business_days(friday, 1).date().isoformat() == "2026-11-23"
     # 10 November 2026 (Tuesday) + 1 business day skips 11 November (Armistice).
     assert add_business_days(datetime(2026, 11, 10, 9, tzinfo=UTC), 1).day == 12
+
+
+def test_htmx_filtering_returns_only_the_results(alice_client: Client, item_a: InboxItem) -> None:
+    response = alice_client.get("/o/alpha/inbox/?q=angine", headers={"HX-Request": "true"})
+    body = response.content.decode()
+    assert "Nadia" in body
+    assert "<html" not in body and 'class="inbox-list"' in body

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -41,9 +43,11 @@ def item_list(request: OrgRequest) -> HttpResponse:
         .values_list("status", "n")
     )
     page = Paginator(items.order_by("-received_at"), 50).get_page(request.GET.get("page"))
+    # htmx asks for the results only when a filter changes; a full page otherwise.
+    template = "inbox/_results.html" if request.headers.get("HX-Request") else "inbox/list.html"
     return render(
         request,
-        "inbox/list.html",
+        template,
         {
             "page": page,
             "status": status,
@@ -52,6 +56,9 @@ def item_list(request: OrgRequest) -> HttpResponse:
             "statuses": ItemStatus.choices,
             "kinds": ItemKind.choices,
             "counts": counts,
+            "query": urlencode(
+                {k: v for k, v in (("status", status), ("kind", kind), ("q", query)) if v}
+            ),
         },
     )
 

@@ -70,11 +70,34 @@ PHARMACY: dict[str, Any] = {
         ),
         (None, "draft", "Pollens : les bons réflexes pour la saison (brouillon à relire)."),
     ],
+    # (network of the channel, kind, author, handle, text, rating)
     "inbox": [
-        (ItemKind.REVIEW, "Marc D.", "", "Équipe très accueillante et de bon conseil, merci !", 5),
-        (ItemKind.REVIEW, "Sophie L.", "", "Attente un peu longue samedi matin.", 3),
-        (ItemKind.COMMENT, "Nadia R.", "nadia.r", "Vous faites aussi les tests angine ?", None),
         (
+            Network.GOOGLE_BUSINESS,
+            ItemKind.REVIEW,
+            "Marc D.",
+            "",
+            "Équipe très accueillante et de bon conseil, merci !",
+            5,
+        ),
+        (
+            Network.GOOGLE_BUSINESS,
+            ItemKind.REVIEW,
+            "Sophie L.",
+            "",
+            "Attente un peu longue samedi matin.",
+            3,
+        ),
+        (
+            Network.INSTAGRAM,
+            ItemKind.COMMENT,
+            "Nadia R.",
+            "nadia.r",
+            "Vous faites aussi les tests angine ?",
+            None,
+        ),
+        (
+            Network.FACEBOOK_PAGE,
             ItemKind.DIRECT_MESSAGE,
             "Paul G.",
             "paul.g",
@@ -122,6 +145,7 @@ LAB: dict[str, Any] = {
     ],
     "inbox": [
         (
+            Network.LINKEDIN_ORG,
             ItemKind.COMMENT,
             "Jean P.",
             "jeanp",
@@ -129,6 +153,7 @@ LAB: dict[str, Any] = {
             None,
         ),
         (
+            Network.X,
             ItemKind.DIRECT_MESSAGE,
             "Martine B.",
             "martineb",
@@ -136,10 +161,11 @@ LAB: dict[str, Any] = {
             None,
         ),
         (
+            Network.BLUESKY,
             ItemKind.MENTION,
             "Asso Diabète 69",
-            "assodiabete69",
-            "Merci au @AuroreLabo pour la rencontre de jeudi !",
+            "assodiabete69.bsky.social",
+            "Merci au Laboratoire Aurore pour la rencontre de jeudi !",
             None,
         ),
     ],
@@ -231,14 +257,10 @@ class Command(BaseCommand):
             else:
                 # Published in the past: what the publishing worker records for real.
                 do_record_published(post, when=when, acting_user=None)
-        for n, (kind, author_name, handle, text, rating) in enumerate(spec["inbox"]):
-            channel = channels[-1] if kind == ItemKind.REVIEW else channels[n % len(channels)]
-            if kind == ItemKind.REVIEW:
-                channel = next(
-                    (c for c in channels if c.network == Network.GOOGLE_BUSINESS), channel
-                )
+        by_network = {c.network: c for c in channels}
+        for n, (network, kind, author_name, handle, text, rating) in enumerate(spec["inbox"]):
             do_ingest_item(
-                channel,
+                by_network[network],
                 kind=kind,
                 external_id=f"demo-{n}",
                 author_name=author_name,
