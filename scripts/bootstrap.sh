@@ -29,7 +29,9 @@ stamp=".venv/.hygie-installed-${extra:-run}"
 want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "==> installing Hygie ${extra:+with $extra tools }into .venv"
-  .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e "$spec"
+  # (Some machines' pip configuration warns about missing local mirrors: hide that noise only.)
+  quiet() { "$@" 2> >(grep -v "^WARNING: Location .* is ignored" >&2); }
+  quiet .venv/bin/python -m pip install --quiet --upgrade pip
+  quiet .venv/bin/python -m pip install --quiet -e "$spec"
   echo "$want" > "$stamp"
 fi
