@@ -24,7 +24,9 @@ class Command(BaseCommand):
             if not fields:
                 continue
             table = connection.ops.quote_name(model._meta.db_table)
-            pk = connection.ops.quote_name(model._meta.pk.column)  # type: ignore[union-attr]
+            pk_field = model._meta.pk
+            assert pk_field is not None  # noqa: S101  (every concrete model has a primary key)
+            pk = connection.ops.quote_name(pk_field.column)
             for field in fields:
                 column = connection.ops.quote_name(field.column)
                 with transaction.atomic(), connection.cursor() as cursor:
