@@ -15,5 +15,5 @@ lint:
 # Extract new strings into the .po files, then compile them (needs GNU gettext's xgettext).
 messages:
 	scripts/bootstrap.sh dev
-	cd src/hygie && ../../.venv/bin/hygie manage makemessages -l fr -l en --no-obsolete --no-location
+	cd src/hygie && HYGIE_VAR_DIR=../../var ../../.venv/bin/hygie manage makemessages -l fr -l en --no-obsolete --no-location
 	.venv/bin/python scripts/compile_messages.py

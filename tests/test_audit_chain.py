@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -11,17 +13,27 @@ from hygie.accounts.models import Organization, User
 from hygie.audit.log import record_event, verify_chain
 from hygie.audit.models import AppendOnlyError, AuditEvent
 
+SQLITE_DROP = import_module("hygie.audit.migrations.0003_more_append_only_triggers").SQLITE_DROP
+SQLITE_CREATE = import_module("hygie.audit.migrations.0003_more_append_only_triggers").SQLITE_CREATE
+
 pytestmark = pytest.mark.django_db
 
 
 def tamper(sql: str, params: list[object]) -> None:
-    """Change rows behind the application's back, as someone with database access could."""
+    """Change rows behind the application's back, as someone with database access could:
+    first switch off the database's own protection, then put it back."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_event_append_only")
+        else:
+            for drop in SQLITE_DROP:
+                cursor.execute(drop)
         cursor.execute(sql, params)
         if connection.vendor == "postgresql":
             cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_event_append_only")
+        else:
+            for create in SQLITE_CREATE:
+                cursor.execute(create)
 
 
 def make_events(alice: User, n: int = 5) -> list[AuditEvent]:
@@ -62,15 +74,23 @@ def test_the_application_cannot_update_or_delete_an_event(alice: User) -> None:
         AuditEvent.objects.all().delete()
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="database trigger is PostgreSQL's")
-def test_postgresql_itself_refuses_to_update_an_event(alice: User) -> None:
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE audit_auditevent SET verb = 'x' WHERE id = %s",
+        "DELETE FROM audit_auditevent WHERE id = %s",
+    ],
+)
+def test_the_database_itself_refuses_to_change_an_event(alice: User, sql: str) -> None:
+    if sql.startswith("DELETE") and connection.vendor == "sqlite":
+        pytest.skip("SQLite keeps DELETE for flushes; the hash chain reports deletions")
     event = make_events(alice, 1)[0]
     with (
         pytest.raises(DatabaseError, match="append-only"),
         transaction.atomic(),
         connection.cursor() as cursor,
     ):
-        cursor.execute("UPDATE audit_auditevent SET verb = 'x' WHERE id = %s", [event.pk])
+        cursor.execute(sql, [event.pk])
 
 
 def test_a_tampered_event_is_reported_as_the_first_broken_link(alice: User) -> None:
@@ -110,3 +130,25 @@ def test_events_deleted_at_the_end_are_reported(alice: User) -> None:
     report = verify_chain()
     assert not report.ok
     assert "removed from the end" in report.reason
+
+
+def test_events_written_during_a_check_are_not_mistaken_for_tampering(
+    alice: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_events(alice, 3)
+    from hygie.audit import log
+
+    real_hashed = log._hashed_fields
+    appended: list[bool] = []
+
+    def append_during_walk(event: AuditEvent) -> dict[str, object]:
+        if not appended:
+            appended.append(True)
+            record_event("test.concurrent", actor=alice)  # another writer, mid-walk
+        return real_hashed(event)
+
+    monkeypatch.setattr(log, "_hashed_fields", append_during_walk)
+    report = verify_chain()
+    monkeypatch.setattr(log, "_hashed_fields", real_hashed)
+    assert report.ok and report.events == 3
+    assert verify_chain().events == 4

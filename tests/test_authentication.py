@@ -11,6 +11,7 @@ import pytest
 from django.core import mail
 from django.core.cache import cache
 from django.test import Client
+from django.utils import timezone
 from tests.conftest import PASSWORD, login
 
 from hygie.accounts import totp
@@ -70,7 +71,7 @@ def test_a_password_is_reset_through_the_emailed_link(
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/accounts/password-reset/", {"email": alice.email})
     assert len(mail.outbox) == 1
-    link = re.search(r"http://testserver(/accounts/reset/\S+/)", mail.outbox[0].body)
+    link = re.search(r"http://127\.0\.0\.1:8000(/accounts/reset/\S+/)", mail.outbox[0].body)
     assert link is not None
     form = client.get(link.group(1), follow=True)
     new = "a much better passphrase 2026"
@@ -177,8 +178,49 @@ def test_an_owner_may_turn_two_factor_off_with_the_password(
     client: Client, alice: User, org_a: Organization
 ) -> None:
     login(client, alice)
-    enrol(client, alice)
-    client.post("/accounts/2fa/disable/", {"password": "wrong"})
+    secret = enrol(client, alice)
+    device = TOTPDevice.objects.get(user=alice)
+    step = device.last_used_step + 1
+    if step * totp.STEP_SECONDS > time.time() + totp.STEP_SECONDS:
+        pytest.skip("clock edge")
+    code = totp.code_at(secret, step * totp.STEP_SECONDS)
+    client.post("/accounts/2fa/disable/", {"password": "wrong", "code": code})
     assert alice.has_two_factor
-    client.post("/accounts/2fa/disable/", {"password": PASSWORD})
+    client.post("/accounts/2fa/disable/", {"password": PASSWORD, "code": "000000"})
+    assert alice.has_two_factor
+    client.post("/accounts/2fa/disable/", {"password": PASSWORD, "code": code})
     assert not alice.has_two_factor
+
+
+def test_with_only_the_password_every_page_but_the_code_page_is_closed(
+    client: Client, alice: User, org_a: Organization, populated_b: object
+) -> None:
+    """Walk the whole URL configuration with a session that has not given its code."""
+    from django.urls import get_resolver
+    from tests.test_tenant_isolation import POST_BODY, build_paths, walk
+
+    TOTPDevice.objects.create(user=alice, secret=pyotp.random_base32(), confirmed_at=timezone.now())
+    client.post("/accounts/login/", {"username": alice.email, "password": PASSWORD})
+    open_prefixes = (
+        "/accounts/2fa/verify/",
+        "/accounts/logout/",
+        "/i18n/",
+        "/static/",
+        "/healthz",
+        "/accounts/login/",
+        "/accounts/password-reset/",
+        "/accounts/reset/",
+        "/accounts/invitation/",
+    )
+    checked = 0
+    for route, _pattern in walk(get_resolver().url_patterns):
+        for path in build_paths(route, populated_b, org_a.slug):  # type: ignore[arg-type]
+            if path.startswith(open_prefixes):
+                continue
+            for method in ("get", "post"):
+                response = getattr(client, method)(path, POST_BODY if method == "post" else None)
+                assert response.status_code == 302, f"{method} {path}: {response.status_code}"
+                assert response.url.startswith("/accounts/2fa/verify/"), path
+                checked += 1
+    assert checked > 30
+    assert TOTPDevice.objects.filter(user=alice).exists()

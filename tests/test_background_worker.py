@@ -131,7 +131,12 @@ def test_the_worker_sends_mail_queued_by_the_web_process(worker: str) -> None:
 def test_healthz_sees_the_live_worker(worker: str, client: object) -> None:
     from django.test import Client
 
+    from hygie.accounts.models import User
+
     assert isinstance(client, Client)
+    anonymous = client.get("/healthz").json()
+    assert anonymous["workers"]["alive"] >= 1 and "workers" not in anonymous["workers"]
+    client.force_login(User.objects.create_user("ops@hygie.test", "x", is_staff=True))
     body = client.get("/healthz").json()
     assert body["status"] == "ok"
     assert body["database"]["vendor"] == connection.vendor

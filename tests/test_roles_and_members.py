@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -40,8 +41,35 @@ def test_the_owner_adds_a_member_who_gets_an_invitation(
     member = Membership.objects.get(organization=org_a, user__email="new.person@alpha.test")
     assert member.role_names == ["contributor"]
     assert len(mail.outbox) == 1
-    assert "/accounts/reset/" in mail.outbox[0].body
     assert AuditEvent.objects.filter(verb="membership.created", organization=org_a).exists()
+    # The invitation link (valid a week, from HYGIE_BASE_URL) lets the newcomer set a password.
+    link = re.search(r"http://127\.0\.0\.1:8000(/accounts/invitation/\S+/)", mail.outbox[0].body)
+    assert link is not None
+    anonymous = Client()
+    form = anonymous.get(link.group(1), follow=True)
+    new = "une phrase de passe solide 2026"
+    anonymous.post(form.redirect_chain[-1][0], {"new_password1": new, "new_password2": new})
+    assert anonymous.login(username="new.person@alpha.test", password=new)
+    assert AuditEvent.objects.filter(verb="user.password_set").exists()
+
+
+def test_an_invitation_link_still_works_after_three_days_but_not_after_eight(
+    org_a: Organization,
+) -> None:
+    from datetime import datetime, timedelta
+
+    from hygie.accounts.tokens import InvitationTokenGenerator
+
+    membership = do_add_member(
+        org_a, email="late@alpha.test", full_name="", roles=["analyst"], acting_user=None
+    )
+    generator = InvitationTokenGenerator()
+    token = generator.make_token(membership.user)
+    later = InvitationTokenGenerator()
+    later._now = lambda: datetime.now() + timedelta(days=3)  # type: ignore[method-assign]  # noqa: DTZ005
+    assert later.check_token(membership.user, token)
+    later._now = lambda: datetime.now() + timedelta(days=8)  # type: ignore[method-assign]  # noqa: DTZ005
+    assert not later.check_token(membership.user, token)
 
 
 def test_a_contributor_cannot_manage_members_nor_see_the_audit_trail(
@@ -106,3 +134,25 @@ def test_a_deactivated_member_loses_access(
     client.post(f"/o/alpha/settings/members/{membership.pk}/", {"deactivate": "1"})
     login(client, bob)
     assert client.get("/o/alpha/calendar/").status_code == 404
+
+
+def test_the_analyst_can_change_nothing_through_any_url(
+    client: Client, org_b: Organization, populated_b: dict[str, Any]
+) -> None:
+    """Walk every URL of the organisation with POST as an analyst: all refused, nothing moves."""
+    from django.urls import get_resolver
+    from tests.test_tenant_isolation import POST_BODY, build_paths, org_b_snapshot, walk
+
+    analyst = populated_b["membership"].user
+    login(client, analyst)
+    before = org_b_snapshot(org_b)
+    checked = 0
+    for route, _pattern in walk(get_resolver().url_patterns):
+        if "<slug:org_slug>" not in route:
+            continue
+        for path in build_paths(route, populated_b, org_b.slug):
+            response = client.post(path, POST_BODY)
+            assert response.status_code in (403, 405), f"POST {path}: {response.status_code}"
+            checked += 1
+    assert checked > 10
+    assert org_b_snapshot(org_b) == before

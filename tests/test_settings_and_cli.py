@@ -79,6 +79,7 @@ def test_the_production_profile_passes_the_deployment_check_with_no_warning(
         "ALLOWED_HOSTS": "hygie.example.org",
         "HYGIE_BASE_URL": "https://hygie.example.org",
         "HYGIE_BROKER_URL": "redis://127.0.0.1:6379/0",
+        "HYGIE_CACHE_URL": "redis://127.0.0.1:6379/1",
         "EMAIL_HOST": "smtp.example.org",
     }
     result = hygie("manage", "check", "--deploy", "--fail-level", "WARNING", env=env)
@@ -103,6 +104,7 @@ def test_the_production_profile_refuses_to_start_without_its_settings(
         "SECRET_KEY": "k" * 60,
         "HYGIE_ENCRYPTION_KEY": FERNET_KEY,
         "ALLOWED_HOSTS": "h.example.org",
+        "HYGIE_BASE_URL": "https://h.example.org",
         "HYGIE_BROKER_URL": "redis://127.0.0.1:6379/0",
         "EMAIL_HOST": "smtp.example.org",
     }

@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from celery import Celery
+from celery import Celery, bootsteps
 from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hygie.settings")
@@ -77,10 +77,6 @@ def make_app() -> Celery:
         worker_hijack_root_logger=False,
         beat_schedule_filename=str(settings.VAR_DIR / "celerybeat-schedule"),
         beat_schedule={
-            "worker-heartbeat": {
-                "task": "hygie.core.tasks.record_heartbeat",
-                "schedule": 60.0,
-            },
             "verify-audit-chain": {
                 "task": "hygie.audit.tasks.verify_audit_chain",
                 "schedule": crontab(hour=3, minute=17),
@@ -88,7 +84,28 @@ def make_app() -> Celery:
         },
     )
     app.autodiscover_tasks()
+    app.steps["worker"].add(HeartbeatStep)
     return app
+
+
+class HeartbeatStep(bootsteps.StartStopStep):
+    """Each worker records its own heartbeat every minute (shown by /healthz)."""
+
+    requires = ("celery.worker.components:Timer",)
+
+    def __init__(self, worker: Any, **kwargs: Any) -> None:
+        super().__init__(worker, **kwargs)
+        self.tref: Any = None
+
+    def start(self, worker: Any) -> None:
+        from hygie.core.heartbeat import beat
+
+        beat(worker.hostname)
+        self.tref = worker.timer.call_repeatedly(60.0, beat, (worker.hostname,), priority=10)
+
+    def stop(self, worker: Any) -> None:
+        if self.tref is not None:
+            self.tref.cancel()
 
 
 app = make_app()

@@ -71,6 +71,10 @@ if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set in the production profile")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 HYGIE_BASE_URL = env_str("HYGIE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+if PRODUCTION and not HYGIE_BASE_URL.startswith("https://"):
+    raise ImproperlyConfigured("HYGIE_BASE_URL must be an https:// URL in the production profile")
+# How many reverse proxies append to X-Forwarded-For in front of Hygie (0: none).
+HYGIE_PROXY_COUNT = env_int("HYGIE_PROXY_COUNT", 0)
 
 INSTALLED_APPS = [
     "hygie.core",
@@ -250,6 +254,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # Load balancers probe over plain HTTP inside the private network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     if env_bool("HYGIE_BEHIND_PROXY", True):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True

@@ -125,6 +125,8 @@ def do_add_member(
 
 
 def _owner_count(org: Organization) -> int:
+    """Owners left; locks the organisation row so two demotions cannot both see two owners."""
+    Organization.objects.select_for_update().filter(pk=org.pk).first()
     return MemberRole.objects.filter(
         membership__organization=org, membership__is_active=True, role=Role.OWNER
     ).count()
@@ -173,6 +175,15 @@ def do_deactivate_member(membership: Membership, *, acting_user: User) -> Member
         after={"active": False},
     )
     return membership
+
+
+@transaction.atomic
+def do_set_password(user: User, raw_password: str, *, reason: str) -> User:
+    """Set a password chosen through a reset or an invitation link."""
+    user.set_password(raw_password)
+    user.save(update_fields=["password"])
+    record_event("user.password_set", actor=user, target=user, after={"reason": reason})
+    return user
 
 
 @transaction.atomic

@@ -1,15 +1,16 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.db import transaction
-from django.template import loader
 from django.utils.translation import gettext_lazy as _
 
-from hygie.accounts.models import Organization
+from hygie.accounts.models import Organization, User
 from hygie.accounts.roles import Role
 
 
@@ -21,22 +22,20 @@ class EmailAuthenticationForm(AuthenticationForm):
 
 
 class QueuedPasswordResetForm(PasswordResetForm):
-    """Sends the reset link from a background task, after the request has committed."""
+    """Sends the reset link from a background task, after the request has committed.
 
-    def send_mail(
-        self,
-        subject_template_name: str,
-        email_template_name: str,
-        context: dict[str, Any],
-        from_email: str | None,
-        to_email: str,
-        html_email_template_name: str | None = None,
-    ) -> None:
-        from hygie.accounts.tasks import send_email
+    Invited members who have not chosen a password yet are included: "forgot password" works
+    for them too.
+    """
 
-        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
-        body = loader.render_to_string(email_template_name, context)
-        transaction.on_commit(lambda: send_email.delay(subject, body, [to_email]))
+    def get_users(self, email: str) -> Iterator[Any]:
+        return iter(User.objects.filter(email__iexact=email.strip(), is_active=True))
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        from hygie.accounts.tasks import send_password_reset
+
+        for user in self.get_users(self.cleaned_data["email"]):
+            transaction.on_commit(partial(send_password_reset.delay, user.pk))
 
 
 class CodeForm(forms.Form):

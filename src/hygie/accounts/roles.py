@@ -41,6 +41,7 @@ class Perm:
     INBOX_REPLY = "inbox.reply"
     CONTACTS_VIEW = "contacts.view"
     CONTACTS_MANAGE = "contacts.manage"
+    SAFETY_REPORT = "safety.report"
     SAFETY_VIEW = "safety.view"
     SAFETY_MANAGE = "safety.manage"
     ANALYTICS_VIEW = "analytics.view"
@@ -53,11 +54,12 @@ _EDITORIAL = _READ | {
     Perm.POSTS_SCHEDULE,
     Perm.INBOX_VIEW,
     Perm.INBOX_REPLY,
+    Perm.SAFETY_REPORT,
     Perm.CONTACTS_VIEW,
     Perm.CONTACTS_MANAGE,
     Perm.CHANNELS_MANAGE,
 }
-_REVIEW = _READ | {Perm.POSTS_REVIEW, Perm.INBOX_VIEW}
+_REVIEW = _READ | {Perm.POSTS_REVIEW, Perm.INBOX_VIEW, Perm.SAFETY_REPORT}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.OWNER: frozenset(_EDITORIAL | {Perm.ORG_MANAGE, Perm.MEMBERS_MANAGE, Perm.AUDIT_VIEW}),
@@ -70,7 +72,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         _EDITORIAL | _REVIEW | {Perm.SAFETY_VIEW, Perm.SAFETY_MANAGE, Perm.AUDIT_VIEW}
     ),
     Role.PV_OFFICER: frozenset(
-        {Perm.ORG_VIEW, Perm.INBOX_VIEW, Perm.CONTACTS_VIEW, Perm.SAFETY_VIEW, Perm.SAFETY_MANAGE}
+        {
+            Perm.ORG_VIEW,
+            Perm.INBOX_VIEW,
+            Perm.CONTACTS_VIEW,
+            Perm.SAFETY_REPORT,
+            Perm.SAFETY_VIEW,
+            Perm.SAFETY_MANAGE,
+        }
     ),
     Role.ANALYST: frozenset(_READ | {Perm.INBOX_VIEW, Perm.CONTACTS_VIEW, Perm.AUDIT_VIEW}),
 }

@@ -16,11 +16,13 @@ urlpatterns = [
     ),
     path(
         "accounts/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
-            template_name="accounts/password_reset_confirm.html",
-            success_url="/accounts/reset/done/",
-        ),
+        views.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
+    ),
+    path(
+        "accounts/invitation/<uidb64>/<token>/",
+        views.InvitationView.as_view(),
+        name="invitation",
     ),
     path(
         "accounts/reset/done/",

@@ -9,17 +9,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.tokens import default_token_generator
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.template import loader
 from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_encode
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from hygie.accounts import actions, totp
 from hygie.accounts.forms import (
@@ -34,7 +31,9 @@ from hygie.accounts.forms import (
 from hygie.accounts.middleware import SESSION_VERIFIED_KEY
 from hygie.accounts.models import Membership, TOTPDevice, User
 from hygie.accounts.roles import Perm
-from hygie.accounts.throttle import LoginThrottle
+from hygie.accounts.throttle import LoginThrottle, client_address
+from hygie.accounts.tokens import invitation_token
+from hygie.audit.log import record_event
 from hygie.audit.models import AuditEvent
 from hygie.core.access import OrgRequest, org_view
 
@@ -52,18 +51,38 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        throttle = LoginThrottle(request.POST.get("username", ""), request.META.get("REMOTE_ADDR"))
-        if throttle.blocked():
+        throttle = LoginThrottle(request.POST.get("username", ""), client_address(request))
+        if not throttle.attempt():
             messages.error(
                 request, _("Too many failed attempts. Wait a few minutes and try again.")
             )
             return self.get(request, *args, **kwargs)
         response = super().post(request, *args, **kwargs)
         if request.user.is_authenticated:
-            throttle.reset()
-        else:
-            throttle.failed()
+            throttle.succeeded()
         return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = "/accounts/reset/done/"
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        actions.do_set_password(form.user, form.cleaned_data["new_password1"], reason="reset")
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class InvitationView(PasswordResetConfirmView):
+    """Like a password reset, with the week-long invitation token."""
+
+    token_generator = invitation_token
+    reset_url_token = "set-password"  # noqa: S105  (a URL segment, not a secret)
+    template_name = "accounts/invitation.html"
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        actions.do_set_password(form.user, form.cleaned_data["new_password1"], reason="invitation")
+        messages.success(self.request, _("Your password is saved: log in."))
+        return HttpResponseRedirect(reverse("accounts:login"))
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -89,16 +108,16 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:2fa_setup")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        throttle = LoginThrottle(f"2fa:{user.pk}", request.META.get("REMOTE_ADDR"))
-        if throttle.blocked():
+        throttle = LoginThrottle(f"2fa:{user.pk}", client_address(request))
+        if not throttle.attempt():
             form.add_error("code", _("Too many failed attempts. Wait a few minutes."))
         elif actions.do_verify_second_factor(user, form.cleaned_data["code"]):
-            throttle.reset()
+            throttle.succeeded()
+            record_event("user.second_factor_verified", actor=user, target=user)
             request.session.cycle_key()
             request.session[SESSION_VERIFIED_KEY] = True
             return HttpResponseRedirect(_safe_next(request))
         else:
-            throttle.failed()
             form.add_error("code", _("That code is not valid."))
     return render(request, "accounts/2fa_verify.html", {"form": form, "next": _safe_next(request)})
 
@@ -146,9 +165,13 @@ def two_factor_recovery(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def two_factor_disable(request: HttpRequest) -> HttpResponse:
+    """Turning the second factor off needs the password and a current code."""
     user = _user(request)
     if not user.check_password(request.POST.get("password", "")):
         messages.error(request, _("Wrong password: two-factor authentication is still on."))
+        return redirect("accounts:profile")
+    if not actions.do_verify_second_factor(user, request.POST.get("code", "")):
+        messages.error(request, _("Wrong code: two-factor authentication is still on."))
         return redirect("accounts:profile")
     try:
         actions.do_disable_totp(user, acting_user=user)
@@ -230,26 +253,10 @@ def org_settings(request: OrgRequest) -> HttpResponse:
 
 
 def _send_invitation(request: OrgRequest, membership: Membership) -> None:
-    from hygie.accounts.tasks import send_email
+    from hygie.accounts.tasks import send_invitation
 
-    user = membership.user
-    context = {
-        "org": request.org,
-        "inviter": request.user,
-        "user": user,
-        "link": request.build_absolute_uri(
-            reverse(
-                "accounts:password_reset_confirm",
-                kwargs={
-                    "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-                    "token": default_token_generator.make_token(user),
-                },
-            )
-        ),
-    }
-    subject = _("You are invited to %(org)s on Hygie") % {"org": request.org.name}
-    body = loader.render_to_string("accounts/email/invitation.txt", context)
-    transaction.on_commit(lambda: send_email.delay(subject, body, [user.email]))
+    ids = (membership.user_id, request.org.pk, request.user.pk)
+    transaction.on_commit(lambda: send_invitation.delay(*ids))
 
 
 @org_view(Perm.MEMBERS_MANAGE)
@@ -290,6 +297,16 @@ def member_edit(request: OrgRequest, member_id: int) -> HttpResponse:
     form = MemberRolesForm(request.POST or None, initial={"roles": membership.role_names})
     if request.method == "POST":
         try:
+            if request.POST.get("resend_invitation"):
+                _send_invitation(request, membership)
+                record_event(
+                    "membership.invitation_sent",
+                    actor=request.user,
+                    organization=request.org,
+                    target=membership,
+                )
+                messages.success(request, _("Invitation sent again."))
+                return redirect("accounts:org_settings", org_slug=request.org.slug)
             if request.POST.get("deactivate"):
                 actions.do_deactivate_member(membership, acting_user=request.user)
                 messages.success(request, _("Member removed."))
@@ -306,6 +323,7 @@ def member_edit(request: OrgRequest, member_id: int) -> HttpResponse:
 
 
 @org_view(Perm.AUDIT_VIEW)
+@require_safe
 def audit_log(request: OrgRequest) -> HttpResponse:
     events = AuditEvent.objects.filter(organization=request.org).order_by("-seq")
     verb = request.GET.get("verb", "").strip()

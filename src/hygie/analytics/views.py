@@ -9,6 +9,7 @@ from django.db.models.functions import TruncMonth
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from hygie.accounts.roles import Perm
 from hygie.channels.models import Channel
@@ -18,6 +19,7 @@ from hygie.publishing.models import Post, PostStatus, PostTarget
 
 
 @org_view(Perm.ANALYTICS_VIEW)
+@require_safe
 def overview(request: OrgRequest) -> HttpResponse:
     org = request.org
     since = timezone.now() - timedelta(days=183)

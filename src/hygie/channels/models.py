@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from django.conf import settings
+import json
+from typing import Any
+
+from django.conf import settings as django_settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -40,10 +43,19 @@ class Channel(OrgScopedModel):
     status = models.CharField(
         _("status"), max_length=32, choices=ChannelStatus.choices, default=ChannelStatus.ACTIVE
     )
+    # JSON, encrypted: tokens, refresh tokens, app passwords.
     credentials = EncryptedTextField(_("credentials"), blank=True, default="")
+    # JSON, not secret: page id, organisation URN, location name, public media URLs…
+    settings = models.JSONField(_("settings"), default=dict, blank=True)
+    # The API host, when it is the user's own (a Mastodon instance, a Bluesky PDS).
+    base_url = models.URLField(_("API address"), blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     connected_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        django_settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:
@@ -58,3 +70,17 @@ class Channel(OrgScopedModel):
 
     def __str__(self) -> str:
         return f"{self.get_network_display()} · {self.name}"
+
+    def credentials_dict(self) -> dict[str, Any]:
+        return dict(json.loads(self.credentials)) if self.credentials else {}
+
+
+class RateLimitState(models.Model):
+    """Until when a network asked us to stop calling it, for one channel or a whole app."""
+
+    scope = models.CharField(max_length=100, unique=True)  # "channel:<id>" or "app:<network>"
+    blocked_until = models.DateTimeField()
+    reason = models.CharField(max_length=300, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.scope} until {self.blocked_until:%H:%M:%S}"

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from hygie.accounts.roles import Perm
 from hygie.channels import actions
@@ -15,6 +15,7 @@ from hygie.core.access import OrgRequest, access_scoped, org_view
 
 
 @org_view(Perm.CHANNELS_VIEW)
+@require_safe
 def channel_list(request: OrgRequest) -> HttpResponse:
     channels = Channel.objects.filter(organization=request.org).order_by("network", "name")
     return render(

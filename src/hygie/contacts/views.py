@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from hygie.accounts.roles import Perm
 from hygie.contacts import actions
@@ -24,6 +24,7 @@ class ContactForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @org_view(Perm.CONTACTS_VIEW)
+@require_safe
 def contact_list(request: OrgRequest) -> HttpResponse:
     contacts = Contact.objects.filter(organization=request.org)
     kind = request.GET.get("kind", "")

@@ -23,12 +23,14 @@ def hygie_settings_check(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
                 id="hygie.E001",
             )
         )
-    if settings.PRODUCTION and settings.HYGIE_BASE_URL.startswith("http://"):
+    backend = str(settings.CACHES["default"]["BACKEND"])
+    if settings.PRODUCTION and not settings.BROKER_EMBEDDED and "redis" not in backend:
         messages.append(
             Warning(
-                "HYGIE_BASE_URL uses http:// in production",
-                hint="Links in e-mails and OAuth callbacks must use https://",
-                id="hygie.W001",
+                "the web processes of several machines share no cache: login throttling "
+                "counts per machine",
+                hint="Set HYGIE_CACHE_URL=redis://… (it may be the broker's Redis).",
+                id="hygie.W002",
             )
         )
     return messages

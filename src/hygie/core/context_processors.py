@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from hygie import __version__
+from hygie.accounts.middleware import second_factor_pending
 from hygie.accounts.models import Membership
 from hygie.accounts.roles import Perm
 
@@ -26,7 +27,7 @@ NAVIGATION = [
 def shell(request: HttpRequest) -> dict[str, Any]:
     context: dict[str, Any] = {"hygie_version": __version__}
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    if user is None or not user.is_authenticated or second_factor_pending(request):
         return context
     membership: Membership | None = getattr(request, "membership", None)
     context["my_memberships"] = (

@@ -62,10 +62,16 @@ def worker_status() -> dict[str, Any]:
     return {"ok": bool(fresh), "alive": len(fresh), "workers": workers}
 
 
-def report() -> tuple[bool, dict[str, Any]]:
+def report(*, details: bool = False) -> tuple[bool, dict[str, Any]]:
+    """The health report; without ``details`` (anonymous probes), no host names nor errors."""
     database = check_database()
     broker = check_broker()
     workers = worker_status() if database["ok"] else {"ok": False, "alive": 0, "workers": []}
+    if not details:
+        for part in (database, broker):
+            if "error" in part:
+                part["error"] = part["error"].split(":", 1)[0]
+        workers = {"ok": workers["ok"], "alive": workers["alive"]}
     # Workers are reported but do not fail the probe: a web process is healthy without them
     # (a load balancer must not pull it out), while a monitor alerts on workers.ok.
     healthy = bool(database["ok"] and broker["ok"])

@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 import socket
-from typing import Any
 
-from celery.signals import worker_ready
-from django.utils import timezone
-
-from hygie import __version__
 from hygie.celery import app
-from hygie.core.models import WorkerHeartbeat
+from hygie.core.heartbeat import beat
 
 
 @app.task(name="hygie.core.tasks.record_heartbeat")
 def record_heartbeat() -> str:
-    """Record that a worker is alive (scheduled every minute by beat, read by /healthz)."""
+    """Record the heartbeat of whichever worker runs it; returns that worker's name.
+
+    Workers beat on their own timer (hygie.celery.HeartbeatStep); this task is the round trip
+    an operator (or a test) uses to prove that a queued task reaches a worker.
+    """
     hostname = record_heartbeat.request.hostname or socket.gethostname()
-    WorkerHeartbeat.objects.update_or_create(
-        hostname=hostname, defaults={"last_seen_at": timezone.now(), "version": __version__}
-    )
+    beat(hostname)
     return hostname
-
-
-@worker_ready.connect
-def _announce_worker(sender: Any = None, **kwargs: Any) -> None:
-    """A worker that just started says so at once instead of waiting for the first beat."""
-    record_heartbeat.delay()

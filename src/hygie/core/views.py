@@ -28,5 +28,5 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 def healthz(request: HttpRequest) -> HttpResponse:
-    healthy, body = health.report()
+    healthy, body = health.report(details=bool(getattr(request.user, "is_staff", False)))
     return JsonResponse(body, status=200 if healthy else 503)

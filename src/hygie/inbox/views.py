@@ -9,8 +9,9 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from hygie.accounts.roles import Perm
 from hygie.core.access import OrgRequest, access_scoped, org_view
@@ -20,6 +21,7 @@ from hygie.safety.models import SafetyCase
 
 
 @org_view(Perm.INBOX_VIEW)
+@require_safe
 def item_list(request: OrgRequest) -> HttpResponse:
     items = InboxItem.objects.filter(organization=request.org).select_related(
         "channel", "assigned_to"
@@ -44,8 +46,11 @@ def item_list(request: OrgRequest) -> HttpResponse:
     )
     page = Paginator(items.order_by("-received_at"), 50).get_page(request.GET.get("page"))
     # htmx asks for the results only when a filter changes; a full page otherwise.
-    template = "inbox/_results.html" if request.headers.get("HX-Request") else "inbox/list.html"
-    return render(
+    partial = request.headers.get("HX-Request") and not request.headers.get(
+        "HX-History-Restore-Request"
+    )
+    template = "inbox/_results.html" if partial else "inbox/list.html"
+    response = render(
         request,
         template,
         {
@@ -61,9 +66,12 @@ def item_list(request: OrgRequest) -> HttpResponse:
             ),
         },
     )
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @org_view(Perm.INBOX_VIEW)
+@require_safe
 def item_detail(request: OrgRequest, item_id: int) -> HttpResponse:
     item = access_scoped(
         InboxItem.objects.select_related("channel", "assigned_to"), request, item_id
@@ -78,6 +86,7 @@ def item_detail(request: OrgRequest, item_id: int) -> HttpResponse:
             "can_reply": request.membership.has_perm(Perm.INBOX_REPLY),
             "cases": cases if request.membership.has_perm(Perm.SAFETY_VIEW) else None,
             "has_case": cases.exists(),
+            "can_report": request.membership.has_perm(Perm.SAFETY_REPORT),
         },
     )
 

@@ -69,6 +69,7 @@ def do_create_post(
 def do_update_post(
     post: Post, *, text: str, channels: Iterable[Channel], acting_user: User
 ) -> Post:
+    post = Post.objects.select_for_update().get(pk=post.pk)
     if post.status not in EDITABLE:
         raise ActionError(
             _("A %(status)s post cannot be edited.") % {"status": post.get_status_display()}

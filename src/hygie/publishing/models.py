@@ -57,12 +57,25 @@ class Post(OrgScopedModel):
         return self.published_at or self.scheduled_at
 
 
+class TargetStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    PUBLISHING = "publishing", _("Publishing")
+    PUBLISHED = "published", _("Published")
+    FAILED = "failed", _("Failed")
+    UNCONFIRMED = "unconfirmed", _("Unconfirmed")
+
+
 class PostTarget(models.Model):
     """The post on one channel: where it was published, or why it was not."""
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="targets")
     channel = models.ForeignKey("channels.Channel", on_delete=models.CASCADE, related_name="+")
-    external_url = models.URLField(_("published at"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=TargetStatus.choices, default=TargetStatus.PENDING
+    )
+    external_id = models.CharField(_("network id"), max_length=500, blank=True)
+    external_url = models.URLField(_("published at"), max_length=500, blank=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
 
     class Meta:
@@ -72,3 +85,64 @@ class PostTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.post} → {self.channel}"
+
+
+class AttemptStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    RETRY = "retry", _("Waiting to retry")
+    PUBLISHED = "published", _("Published")
+    FAILED = "failed", _("Failed")
+    UNCONFIRMED = "unconfirmed", _("Unconfirmed")
+    ABANDONED = "abandoned", _("Abandoned")
+
+
+ACTIVE_ATTEMPT_STATUSES = [
+    AttemptStatus.QUEUED,
+    AttemptStatus.SENDING,
+    AttemptStatus.RETRY,
+    AttemptStatus.UNCONFIRMED,
+]
+
+
+class PublishAttempt(models.Model):
+    """One decision to publish a post on a channel, written before any network call.
+
+    Its id is the idempotency key of every try: retries of the same attempt can never create a
+    second post on networks that honour the key. A new attempt exists only when a person asks
+    for one after a failure or an unconfirmed outcome.
+    """
+
+    target = models.ForeignKey(PostTarget, on_delete=models.CASCADE, related_name="attempts")
+    status = models.CharField(
+        max_length=16, choices=AttemptStatus.choices, default=AttemptStatus.QUEUED
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    next_try_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=255, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    tries = models.PositiveIntegerField(default=0)
+    error_kind = models.CharField(max_length=32, blank=True)
+    error_message = models.TextField(blank=True)
+    lookup_note = models.TextField(blank=True)
+    external_id = models.CharField(max_length=500, blank=True)
+    external_url = models.URLField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target"],
+                condition=models.Q(status__in=ACTIVE_ATTEMPT_STATUSES),
+                name="one_active_attempt_per_target",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "next_try_at"], name="attempt_due")]
+
+    def __str__(self) -> str:
+        return f"attempt {self.pk} ({self.status})"
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"hygie-attempt-{self.pk}"

@@ -13,7 +13,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from hygie.accounts.actions import ActionError
 from hygie.accounts.roles import Perm
@@ -33,6 +33,7 @@ def _month_from(request: OrgRequest) -> date:
 
 
 @org_view(Perm.POSTS_VIEW)
+@require_safe
 def calendar(request: OrgRequest) -> HttpResponse:
     month = _month_from(request)
     weeks = pycalendar.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month)
@@ -89,7 +90,9 @@ def _save(request: OrgRequest, form: PostForm, post: Post | None) -> Post:
     if when and request.membership.has_perm(Perm.POSTS_SCHEDULE):
         post = actions.do_schedule_post(post, when=when, acting_user=request.user)
     elif when:
-        raise ActionError(_("Your role cannot schedule posts: it was saved as a draft."))
+        raise ActionError(
+            _("Your role cannot schedule posts: empty the date to save a draft for review.")
+        )
     return post
 
 

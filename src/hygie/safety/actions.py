@@ -33,13 +33,14 @@ def snapshot_item(item: InboxItem) -> dict[str, object]:
 
 @transaction.atomic
 def do_open_case_from_item(item: InboxItem, *, acting_user: User, note: str = "") -> SafetyCase:
+    # Lock first, then look: two clicks at once must not open two cases for one event.
+    org = Organization.objects.select_for_update().get(pk=item.organization_id)
     existing = SafetyCase.objects.filter(source_item=item).first()
     if existing is not None:
         raise ActionError(
             _("A safety case is already open for this message: %(ref)s")
             % {"ref": existing.reference}
         )
-    org = Organization.objects.select_for_update().get(pk=item.organization_id)
     year = timezone.localdate().year
     number = SafetyCase.objects.filter(organization=org, created_at__year=year).count() + 1
     case = SafetyCase.objects.create(
@@ -69,6 +70,7 @@ def do_open_case_from_item(item: InboxItem, *, acting_user: User, note: str = ""
 @transaction.atomic
 def do_set_case_status(case: SafetyCase, *, status: str, acting_user: User) -> SafetyCase:
     new = CaseStatus(status)
+    case = SafetyCase.objects.select_for_update().get(pk=case.pk)
     if case.status != CaseStatus.OPEN:
         raise ActionError(_("This case is no longer open."))
     before = {"status": case.status}

@@ -39,6 +39,7 @@ class SafetyCase(OrgScopedModel):
         verbose_name = _("safety case")
         verbose_name_plural = _("safety cases")
         ordering = ["due_at"]
+        constraints = [models.UniqueConstraint(fields=["source_item"], name="one_case_per_message")]
 
     def __str__(self) -> str:
         return self.reference

@@ -7,7 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from hygie.accounts.actions import ActionError
 from hygie.accounts.roles import Perm
@@ -18,6 +18,7 @@ from hygie.safety.models import CaseStatus, SafetyCase
 
 
 @org_view(Perm.SAFETY_VIEW)
+@require_safe
 def case_list(request: OrgRequest) -> HttpResponse:
     show = request.GET.get("show", "open")
     cases = SafetyCase.objects.filter(organization=request.org).select_related("opened_by")
@@ -31,6 +32,7 @@ def case_list(request: OrgRequest) -> HttpResponse:
 
 
 @org_view(Perm.SAFETY_VIEW)
+@require_safe
 def case_detail(request: OrgRequest, case_id: int) -> HttpResponse:
     case = access_scoped(SafetyCase.objects.select_related("opened_by"), request, case_id)
     return render(
@@ -44,7 +46,7 @@ def case_detail(request: OrgRequest, case_id: int) -> HttpResponse:
     )
 
 
-@org_view(Perm.INBOX_VIEW)
+@org_view(Perm.SAFETY_REPORT)
 @require_POST
 def report_item(request: OrgRequest, item_id: int) -> HttpResponse:
     """Anyone who reads the inbox can send a message to safety: the officer decides."""

@@ -199,7 +199,7 @@ class Command(BaseCommand):
         if Organization.objects.filter(slug=PHARMACY["slug"]).exists():
             self.stdout.write("Demo data already loaded: nothing changed.")
             if logins_file.exists():
-                self.stdout.write(f"Logins: {logins_file}")
+                self.stdout.write(logins_file.read_text(encoding="utf-8"))
             return
         password = options["password"] or secrets.token_urlsafe(9)
         with transaction.atomic():

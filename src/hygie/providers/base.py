@@ -1,0 +1,235 @@
+"""The interface every network provider implements, and the plain data it exchanges.
+
+A provider is built from an ``Account`` (credentials and settings as plain data, no model) and
+a ``ProviderHttp``. It validates a post against the network's rules without I/O, publishes,
+reads back and deletes posts, and refreshes its token. Everything it raises is one of the
+errors of ``errors.py``.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, ClassVar, Literal
+
+import httpx
+
+from hygie.providers.errors import AuthExpired, ProviderError
+from hygie.providers.http import ProviderHttp
+from hygie.providers.text import LengthRule, find_urls, measure, utf8_len
+
+
+class Capability(StrEnum):
+    TEXT = "text"
+    IMAGES = "images"
+    ALT_TEXT = "alt_text"
+    VIDEO = "video"
+    LINK = "link"
+    FIRST_COMMENT = "first_comment"
+    THREADS = "threads"
+    REPLY = "reply"
+    DELETE = "delete"
+    METRICS = "metrics"
+    INBOX_COMMENTS = "inbox_comments"
+    INBOX_MENTIONS = "inbox_mentions"
+    INBOX_MESSAGES = "inbox_messages"
+    INBOX_REVIEWS = "inbox_reviews"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a post may contain on this network."""
+
+    length: LengthRule
+    max_images: int = 4
+    image_required: bool = False
+    text_required: bool = True
+    max_image_bytes: int = 5_000_000
+    image_types: frozenset[str] = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
+    max_alt_text: int = 1000
+
+
+@dataclass(frozen=True)
+class MediaItem:
+    data: bytes
+    mime_type: str
+    alt_text: str
+    filename: str = "image"
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True)
+class OutboundPost:
+    """What to publish on one channel: the variant's text and media."""
+
+    text: str
+    media: tuple[MediaItem, ...] = ()
+    link: str | None = None
+    language: str = "fr"
+    # When this publication was decided (the attempt's creation): stable across retries, so a
+    # provider may derive deterministic identifiers from it (Bluesky's record key).
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    external_id: str
+    url: str
+    raw: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A rule of the network the post breaks (shown in the composer, blocks publishing)."""
+
+    code: str
+    message: str
+
+
+@dataclass
+class Account:
+    """A channel as the provider sees it. ``credentials`` may be replaced by ``refresh()``."""
+
+    handle: str
+    credentials: dict[str, Any]
+    settings: dict[str, Any] = field(default_factory=dict)
+    base_url: str | None = None
+
+
+@dataclass(frozen=True)
+class OAuthApp:
+    """The application registered with the network by the operator."""
+
+    client_id: str
+    client_secret: str = ""
+    scopes: tuple[str, ...] = ()
+
+
+class Provider(ABC):
+    kind: ClassVar[str]
+    label: ClassVar[str]
+    capabilities: ClassVar[frozenset[Capability]]
+    limits: ClassVar[Limits]
+    default_base_url: ClassVar[str]
+    auth_method: ClassVar[Literal["oauth2", "app_password", "token"]]
+    # True when publishing twice with the same idempotency key cannot create two posts, so an
+    # interrupted publish may be retried safely (Mastodon's Idempotency-Key, Bluesky's rkey).
+    idempotent_publish: ClassVar[bool] = False
+    # How long the network remembers an idempotency key (None: forever).
+    idempotency_ttl: ClassVar[int | None] = None
+    # Refresh the access token this many seconds before it expires.
+    refresh_margin: ClassVar[int] = 300
+
+    def __init__(self, account: Account, http: ProviderHttp | None = None) -> None:
+        self.account = account
+        self.http = http or ProviderHttp()
+        self.credentials_changed = False
+
+    # --- plumbing -------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        return (self.account.base_url or self.default_base_url).rstrip("/")
+
+    def classify(self, response: httpx.Response) -> ProviderError | None:
+        """Map a network-specific error body to an error; None = use the generic mapping."""
+        return None
+
+    def call(self, method: str, path: str, *, write: bool = False, **kwargs: Any) -> Any:
+        """One API call through the shared client, with this network's error mapping."""
+        url = path if path.startswith("http") else f"{self.base_url}{path}"
+        return self.http.request(method, url, write=write, classify=self.classify, **kwargs)
+
+    # --- validation (pure) -----------------------------------------------------------------
+
+    def validate(self, post: OutboundPost) -> list[Violation]:
+        limits = self.limits
+        found: list[Violation] = []
+        length = measure(post.text, limits.length)
+        if limits.text_required and not post.text.strip():
+            found.append(Violation("text_required", "This network needs some text."))
+        if length > limits.length.max_length:
+            found.append(
+                Violation(
+                    "too_long",
+                    f"{length} characters: {self.label} allows {limits.length.max_length}.",
+                )
+            )
+        if limits.length.max_bytes and utf8_len(post.text) > limits.length.max_bytes:
+            found.append(Violation("too_many_bytes", f"Too long for {self.label} in bytes."))
+        if limits.image_required and not post.media:
+            found.append(Violation("image_required", f"{self.label} needs an image."))
+        if len(post.media) > limits.max_images:
+            found.append(
+                Violation(
+                    "too_many_images", f"{self.label} allows {limits.max_images} images at most."
+                )
+            )
+        for item in post.media:
+            if not item.alt_text.strip():
+                found.append(
+                    Violation(
+                        "alt_text_required", f"Describe the image {item.filename!r} (alt text)."
+                    )
+                )
+            if len(item.alt_text) > limits.max_alt_text:
+                found.append(Violation("alt_text_too_long", "The image description is too long."))
+            if item.mime_type not in limits.image_types:
+                found.append(
+                    Violation("image_type", f"{self.label} does not take {item.mime_type}.")
+                )
+            if len(item.data) > limits.max_image_bytes:
+                found.append(
+                    Violation(
+                        "image_too_big",
+                        f"{item.filename!r} is over {limits.max_image_bytes // 1_000_000} MB.",
+                    )
+                )
+        return found
+
+    @staticmethod
+    def urls_in(text: str) -> list[str]:
+        return [url for _start, _end, url in find_urls(text)]
+
+    # --- publishing ------------------------------------------------------------------------
+
+    @abstractmethod
+    def publish(self, post: OutboundPost, *, idempotency_key: str) -> PublishResult:
+        """Publish; ``idempotency_key`` is stable across retries of the same attempt."""
+
+    @abstractmethod
+    def delete(self, external_id: str) -> None:
+        """Delete a published post. Deleting a post that is already gone is not an error."""
+
+    @abstractmethod
+    def get_post(self, external_id: str) -> PublishResult | None:
+        """Read a published post back (its URL), or None if it does not exist."""
+
+    def find_published(
+        self, post: OutboundPost, *, idempotency_key: str, since: datetime
+    ) -> PublishResult | None:
+        """After an unknown outcome: the post if the network has it, else None.
+
+        The default looks nothing up; providers that can list recent posts override it.
+        """
+        return None
+
+    # --- authentication --------------------------------------------------------------------
+
+    def needs_refresh(self, now: float | None = None) -> bool:
+        expires_at = self.account.credentials.get("expires_at")
+        if not expires_at:
+            return False
+        return float(expires_at) - self.refresh_margin <= (now or time.time())
+
+    def refresh(self) -> None:
+        """Get a new access token; raise AuthExpired when the user must reconnect."""
+        raise AuthExpired(f"{self.label} tokens cannot be refreshed: reconnect the channel")
+
+    def set_credentials(self, **values: Any) -> None:
+        self.account.credentials = {**self.account.credentials, **values}
+        self.credentials_changed = True

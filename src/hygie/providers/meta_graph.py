@@ -1,0 +1,197 @@
+"""Meta's Graph API (graph.facebook.com): what the Facebook Page and Instagram providers share.
+
+The error object and its codes, the usage headers, the versioned paths and the Bearer token.
+
+References (digest: shared/research/provider-apis.md §1.4 and §2.1):
+
+* Error object and codes: https://developers.facebook.com/docs/graph-api/guides/error-handling
+* Usage headers: https://developers.facebook.com/docs/graph-api/overview/rate-limiting/
+* Instagram error codes (``is_transient``):
+  https://developers.facebook.com/documentation/instagram-platform/instagram-graph-api/reference/error-codes
+
+Graph errors travel in any HTTP status (a revoked token may come back as 400, a throttled call
+as 400 or 403), so ``classify_graph`` reads the code in the body before the status is looked at.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+import httpx
+
+from hygie.providers.base import Provider
+from hygie.providers.errors import (
+    AuthExpired,
+    ProviderError,
+    RateLimited,
+    Rejected,
+    Transient,
+)
+from hygie.providers.http import parse_retry_after
+
+GRAPH_URL = "https://graph.facebook.com"
+
+# 190 access token expired or invalid, 102 API session.
+AUTH_CODES = frozenset({190, 102})
+# 4 app-level, 17 user-level, 32 Page-level, 613 custom-level throttling, 341 app limit
+# reached, 80001-80014 Business-Use-Case throttling (80001 Pages, 80002 Instagram…).
+RATE_CODES = frozenset({4, 17, 32, 613, 341, *range(80001, 80015)})
+APP_RATE_CODES = frozenset({4})
+# 1 unknown, 2 service: "retry".
+TRANSIENT_CODES = frozenset({1, 2})
+# 506 duplicate post, 368 temporarily blocked for policy, 10 and 200-299 permissions.
+REJECTED_CODES = frozenset({506, 368, 10, *range(200, 300)})
+# 100 invalid parameter: "Object with ID … does not exist" when a post is gone.
+INVALID_PARAMETER = 100
+
+
+def graph_error(response: httpx.Response) -> dict[str, Any] | None:
+    """The ``error`` object of a Graph answer, if the body is one."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if not isinstance(body, dict):
+        return None
+    error = body.get("error")
+    if not isinstance(error, dict) or "code" not in error:
+        return None
+    return error
+
+
+def _code(error: Mapping[str, Any]) -> int | None:
+    try:
+        return int(error["code"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def user_message(error: Mapping[str, Any]) -> str:
+    """What to show: Meta's message for the user when there is one, else the technical one."""
+    for key in ("error_user_msg", "message", "error_user_title", "type"):
+        if error.get(key):
+            return str(error[key])
+    return json.dumps(dict(error))[:500]
+
+
+def regain_access_seconds(headers: Mapping[str, str]) -> float | None:
+    """Seconds until the Business-Use-Case budget is back, from X-Business-Use-Case-Usage.
+
+    The header maps an object id to a list of usages, each with
+    ``estimated_time_to_regain_access`` in minutes. 0 (or no header) says nothing useful.
+    """
+    raw = headers.get("x-business-use-case-usage")
+    if not raw:
+        return None
+    try:
+        usage = json.loads(raw)
+    except ValueError:
+        return None
+    minutes = 0.0
+    if isinstance(usage, dict):
+        for entries in usage.values():
+            for entry in entries if isinstance(entries, list) else []:
+                if not isinstance(entry, dict):
+                    continue
+                try:
+                    minutes = max(minutes, float(entry.get("estimated_time_to_regain_access", 0)))
+                except (TypeError, ValueError):
+                    continue
+    return minutes * 60 if minutes > 0 else None
+
+
+def classify_graph(response: httpx.Response) -> ProviderError | None:
+    """Map a Graph error object to the taxonomy, whatever the HTTP status.
+
+    None (the generic mapping of http.py applies) when the body is not a Graph error, or when
+    the code is unknown and the status already says it all (401, 408, 429, 5xx).
+    """
+    error = graph_error(response)
+    if error is None:
+        return None
+    status = response.status_code
+    code = _code(error)
+    label = str(code) if code is not None else ""
+    if error.get("error_subcode"):
+        label = f"{label}/{error['error_subcode']}"
+    technical = str(error.get("message") or user_message(error))
+    if code in AUTH_CODES:
+        return AuthExpired(technical, status=status, code=label)
+    if code in RATE_CODES:
+        retry_after = parse_retry_after(response.headers)
+        if retry_after is None:
+            retry_after = regain_access_seconds(response.headers)
+        return RateLimited(
+            technical,
+            retry_after=retry_after,
+            status=status,
+            code=label,
+            scope="app" if code in APP_RATE_CODES else "channel",
+        )
+    if code in TRANSIENT_CODES or error.get("is_transient") is True:
+        return Transient(user_message(error), status=status, code=label)
+    if code in REJECTED_CODES:
+        return Rejected(user_message(error), status=status, code=label)
+    if status in (401, 408, 429) or status >= 500:
+        return None
+    # Any other Graph error (invalid parameter, media the network refused…) is final; keep the
+    # code so callers can recognise "does not exist".
+    return Rejected(user_message(error), status=status, code=label)
+
+
+def is_missing(exc: ProviderError) -> bool:
+    """The object does not exist (404, or Graph code 100 "… does not exist …")."""
+    if exc.status == 404:
+        return True
+    code = exc.code.split("/", 1)[0]
+    return code == str(INVALID_PARAMETER) and "does not exist" in exc.message.lower()
+
+
+def graph_time(value: Any) -> datetime | None:
+    """Graph timestamps look like ``2026-05-04T09:12:44+0000``."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+class MetaGraphProvider(Provider):
+    """A provider talking to graph.facebook.com with a Page or user token (no refresh)."""
+
+    api_version: ClassVar[str]
+    default_base_url = GRAPH_URL
+    auth_method = "oauth2"
+
+    def classify(self, response: httpx.Response) -> ProviderError | None:
+        return classify_graph(response)
+
+    def _auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.account.credentials.get('access_token', '')}"}
+
+    def _path(self, *parts: str) -> str:
+        """``/{version}/{node}/{edge}``: the version is part of the request path."""
+        return "/" + "/".join([self.api_version, *(quote(part, safe="_") for part in parts)])
+
+    def _setting(self, name: str) -> str:
+        value = self.account.settings.get(name)
+        if not value:
+            raise Rejected(f"{self.label}: the channel has no {name}; reconnect it.")
+        return str(value)
+
+    def _read(self, node_id: str, fields: str) -> dict[str, Any] | None:
+        """GET a node's fields, or None when it does not exist."""
+        try:
+            answer = self.call(
+                "GET", self._path(node_id), headers=self._auth(), params={"fields": fields}
+            )
+        except Rejected as exc:
+            if is_missing(exc):
+                return None
+            raise
+        return answer.data if isinstance(answer.data, dict) else None

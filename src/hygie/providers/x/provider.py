@@ -1,0 +1,292 @@
+"""X (API v2): posts with images and alt text, OAuth 2.0 PKCE user tokens.
+
+References (digest shared/research/provider-apis.md §5, from xdevplatform/xdk's OpenAPI):
+``POST /2/tweets`` → 201 ``{"data": {"id", "text"}}``; images through the simple
+``POST /2/media/upload`` (``media_category=tweet_image``) and their alt text through
+``POST /2/media/metadata``; errors are RFC 7807 problems whose ``type`` starts with
+``https://api.twitter.com/2/problems/`` (spec 2.159) or ``https://api.x.com/2/problems/``
+(2.167); rate limits in ``x-rate-limit-*`` headers. Access tokens last 2 hours; refresh tokens
+(scope ``offline.access``) are rotated, so each new one is stored.
+
+Credentials: ``access_token``, ``refresh_token``, ``expires_at``, ``client_id`` and, for a
+confidential client, ``client_secret``.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import time
+import unicodedata
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from hygie.providers.base import (
+    Capability,
+    Limits,
+    MediaItem,
+    OutboundPost,
+    Provider,
+    PublishResult,
+)
+from hygie.providers.errors import (
+    AuthExpired,
+    OutcomeUnknown,
+    ProviderError,
+    RateLimited,
+    Rejected,
+)
+from hygie.providers.http import error_message, parse_retry_after
+from hygie.providers.text import LengthRule, find_urls
+from hygie.providers.versions import API_VERSIONS
+
+V = API_VERSIONS["x"]
+PROBLEM_PREFIXES = (f"https://api.twitter.com/{V}/problems/", f"https://api.x.com/{V}/problems/")
+POST_URL = "https://x.com/i/web/status/{id}"
+# A usage cap (monthly or daily post allowance) is not lifted in minutes: try again tomorrow.
+USAGE_CAP_RETRY = 24 * 3600.0
+# Per-user and per-app 24-hour post limits (❓ not in the digest) come in their own headers.
+_DAY_LIMIT_PREFIXES = ("x-user-limit-24hour-", "x-app-limit-24hour-")
+
+
+def problem_type(body: dict[str, Any]) -> str:
+    """The short problem name (``usage-capped``…), whichever domain prefixes it."""
+    kind = str(body.get("type") or "")
+    for prefix in PROBLEM_PREFIXES:
+        if kind.startswith(prefix):
+            return kind[len(prefix) :]
+    return kind
+
+
+def comparable_text(text: str, *, from_x: bool = False) -> str:
+    """Text as it can be compared with what X returns: X wraps URLs in t.co links (and adds one
+    per image) and HTML-escapes ``&<>``, so URLs are removed and whitespace collapsed."""
+    text = unicodedata.normalize("NFC", html.unescape(text) if from_x else text)
+    for start, end, _url in reversed(find_urls(text)):
+        text = text[:start] + text[end:]
+    return " ".join(text.split())
+
+
+def _day_limit_retry(headers: httpx.Headers) -> float | None:
+    """Seconds until a spent 24-hour post limit resets, if that is what was hit."""
+    waits: list[float] = []
+    for prefix in _DAY_LIMIT_PREFIXES:
+        if headers.get(f"{prefix}remaining") == "0":
+            wait = parse_retry_after({"x-rate-limit-reset": headers.get(f"{prefix}reset", "")})
+            if wait is not None:
+                waits.append(wait)
+    return max(waits) if waits else None
+
+
+class XProvider(Provider):
+    kind = "x"
+    label = "X"
+    capabilities = frozenset(
+        {
+            Capability.TEXT,
+            Capability.IMAGES,
+            Capability.ALT_TEXT,
+            Capability.LINK,
+            Capability.DELETE,
+        }
+    )
+    # 280 weighted (twitter-text v3), 1–4 media ids, alt text ≤ 1000 characters (digest §5).
+    limits = Limits(length=LengthRule(280, "x_weighted"), max_images=4, max_alt_text=1000)
+    default_base_url = "https://api.x.com"
+    auth_method = "oauth2"
+
+    # --- plumbing ---------------------------------------------------------------------------
+
+    def _auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.account.credentials.get('access_token', '')}"}
+
+    def classify(self, response: httpx.Response) -> ProviderError | None:
+        status = response.status_code
+        if status < 400:
+            return None
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            body = {}
+        kind = problem_type(body)
+        message = error_message(response)
+        if kind == "usage-capped":
+            period = str(body.get("period") or "")
+            return RateLimited(
+                f"X usage cap reached{f' ({period})' if period else ''}: {message}",
+                retry_after=USAGE_CAP_RETRY,
+                scope="app" if body.get("scope") == "Product" else "channel",
+                status=status,
+                code="usage-capped",
+            )
+        if status == 403 and "duplicate content" in message.lower():
+            return Rejected(message, status=status, code="duplicate")
+        if status == 429:
+            # x-rate-limit-reset (epoch seconds) or Retry-After; a spent 24-hour limit wins.
+            retry_after = _day_limit_retry(response.headers)
+            if retry_after is None:
+                retry_after = parse_retry_after(response.headers)
+            code = kind if kind and kind != "about:blank" else "rate-limited"
+            return RateLimited(message, retry_after=retry_after, status=status, code=code)
+        return None
+
+    @staticmethod
+    def post_url(tweet_id: str) -> str:
+        return POST_URL.format(id=tweet_id)
+
+    def _result(self, data: Any) -> PublishResult | None:
+        tweet = data.get("data") if isinstance(data, dict) else None
+        if not isinstance(tweet, dict) or not tweet.get("id"):
+            return None
+        tweet_id = str(tweet["id"])
+        return PublishResult(tweet_id, self.post_url(tweet_id), raw=tweet)
+
+    @staticmethod
+    def _errors(data: Any) -> list[dict[str, Any]]:
+        errors = data.get("errors") if isinstance(data, dict) else None
+        return [e for e in errors or [] if isinstance(e, dict)]
+
+    # --- publishing -------------------------------------------------------------------------
+
+    def _upload(self, item: MediaItem) -> str:
+        answer = self.call(
+            "POST",
+            f"/{V}/media/upload",
+            headers=self._auth(),
+            files={"media": (item.filename, item.data, item.mime_type)},
+            data={"media_category": "tweet_image"},
+        )
+        media = (answer.data or {}).get("data") or {}
+        if not media.get("id"):
+            raise Rejected(f"X did not accept the image: {str(answer.data)[:200]}")
+        media_id = str(media["id"])
+        if item.alt_text:
+            self.call(
+                "POST",
+                f"/{V}/media/metadata",
+                headers=self._auth(),
+                json={"id": media_id, "metadata": {"alt_text": {"text": item.alt_text}}},
+            )
+        return media_id
+
+    def publish(self, post: OutboundPost, *, idempotency_key: str) -> PublishResult:
+        media_ids = [self._upload(item) for item in post.media]
+        body: dict[str, Any] = {"text": post.text}
+        if media_ids:
+            body["media"] = {"media_ids": media_ids}
+        answer = self.call("POST", f"/{V}/tweets", write=True, headers=self._auth(), json=body)
+        result = self._result(answer.data)
+        if result is not None:
+            return result
+        errors = self._errors(answer.data)
+        if errors:
+            first = errors[0]
+            raise Rejected(
+                str(first.get("detail") or first.get("message") or first)[:500],
+                status=answer.status,
+                code=problem_type(first),
+            )
+        raise OutcomeUnknown(f"X answered {answer.status} without a post id", status=answer.status)
+
+    def delete(self, external_id: str) -> None:
+        try:
+            answer = self.call("DELETE", f"/{V}/tweets/{external_id}", headers=self._auth())
+        except Rejected as exc:
+            if exc.status == 404:
+                return
+            raise
+        deleted = ((answer.data or {}).get("data") or {}).get("deleted")
+        if deleted is False and self.get_post(external_id) is not None:
+            raise Rejected("X did not delete the post", status=answer.status)
+
+    def get_post(self, external_id: str) -> PublishResult | None:
+        try:
+            answer = self.call("GET", f"/{V}/tweets/{external_id}", headers=self._auth())
+        except Rejected as exc:
+            if exc.status == 404:
+                return None
+            raise
+        result = self._result(answer.data)
+        if result is not None:
+            return result
+        # A missing post is a 200 with a resource-not-found problem in ``errors``.
+        errors = self._errors(answer.data)
+        if not errors or any(problem_type(e) == "resource-not-found" for e in errors):
+            return None
+        first = errors[0]
+        raise Rejected(
+            str(first.get("detail") or first.get("message") or first)[:500],
+            status=answer.status,
+            code=problem_type(first),
+        )
+
+    def find_published(
+        self, post: OutboundPost, *, idempotency_key: str, since: datetime
+    ) -> PublishResult | None:
+        """Look for a post with this text (URLs aside) on the account's timeline since ``since``."""
+        me = self.call("GET", f"/{V}/users/me", headers=self._auth()).data
+        user_id = ((me or {}).get("data") or {}).get("id")
+        if not user_id:
+            return None
+        start = (since if since.tzinfo else since.replace(tzinfo=UTC)).astimezone(UTC)
+        answer = self.call(
+            "GET",
+            f"/{V}/users/{user_id}/tweets",
+            headers=self._auth(),
+            params={
+                "start_time": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "max_results": 100,
+                "exclude": "retweets",
+                "tweet.fields": "created_at",
+            },
+        )
+        wanted = comparable_text(post.text)
+        for tweet in (answer.data or {}).get("data") or []:
+            if comparable_text(str(tweet.get("text", "")), from_x=True) == wanted:
+                return self._result({"data": tweet})
+        return None
+
+    # --- authentication ---------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        credentials = self.account.credentials
+        refresh_token = credentials.get("refresh_token")
+        if not refresh_token:
+            raise AuthExpired("X gave no refresh token (offline.access): reconnect the channel")
+        client_id = str(credentials.get("client_id", ""))
+        headers: dict[str, str] = {}
+        if credentials.get("client_secret"):
+            pair = f"{client_id}:{credentials['client_secret']}".encode()
+            headers["Authorization"] = f"Basic {base64.b64encode(pair).decode()}"
+        try:
+            answer = self.call(
+                "POST",
+                f"/{V}/oauth2/token",
+                headers=headers,
+                data={
+                    "refresh_token": refresh_token,
+                    "grant_type": "refresh_token",
+                    "client_id": client_id,
+                },
+            )
+        except Rejected as exc:
+            if exc.status in (400, 403):
+                raise AuthExpired(
+                    f"X refused the refresh token: {exc.message}",
+                    status=exc.status,
+                    code="refresh_refused",
+                ) from exc
+            raise
+        data: dict[str, Any] = answer.data or {}
+        if not data.get("access_token"):
+            raise AuthExpired("X returned no access token: reconnect the channel")
+        self.set_credentials(
+            access_token=data["access_token"],
+            # Refresh tokens are single-use: keep the rotated one.
+            refresh_token=data.get("refresh_token") or refresh_token,
+            expires_at=time.time() + float(data["expires_in"]) if data.get("expires_in") else None,
+        )

@@ -1,0 +1,414 @@
+"""Publishing exactly once: due posts become attempts, attempts become posts on the networks.
+
+1. ``dispatch_due`` turns every channel of every due post into one PublishAttempt row, in the
+   database, before any network call. The row's id is the idempotency key of every try.
+2. ``run_attempt`` claims an attempt with one conditional UPDATE (two workers can never both
+   send it), calls the provider, and records the outcome:
+
+   ===================  ======================================================================
+   published            the post, its id and URL
+   rate limited         retry when the network says, and hold the channel (or app) till then
+   transient            retry with exponential backoff, up to MAX_TRIES
+   auth expired         refresh the token once and retry; else the channel needs reconnecting
+   rejected             failed, with the network's reason
+   outcome unknown      never retried blindly: see ``reconcile``
+   ===================  ======================================================================
+
+3. ``reconcile`` settles an attempt whose outcome is unknown (a timeout after sending, or a
+   worker killed while sending, found by ``recover_stuck``): networks that honour the key are
+   simply asked again with the same key; others are asked whether the post exists; if they
+   cannot tell, the attempt is "unconfirmed" and a person decides.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from hygie.audit.log import record_event
+from hygie.channels.models import Channel, ChannelStatus, RateLimitState
+from hygie.providers.base import Account, OutboundPost, Provider
+from hygie.providers.errors import (
+    AuthExpired,
+    OutcomeUnknown,
+    ProviderError,
+    RateLimited,
+)
+from hygie.providers.registry import provider_class
+from hygie.publishing.models import (
+    AttemptStatus,
+    Post,
+    PostStatus,
+    PostTarget,
+    PublishAttempt,
+    TargetStatus,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_TRIES = 8
+BACKOFF_BASE_SECONDS = 30
+BACKOFF_CAP_SECONDS = 3600
+DEFAULT_RATE_LIMIT_WAIT = 60
+
+
+def lease_seconds() -> int:
+    """An attempt still 'sending' after this long belongs to a worker that died."""
+    return int(getattr(settings, "HYGIE_PUBLISH_LEASE_SECONDS", 300))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str
+    retry_at: datetime | None = None
+
+
+# --- 1. Due posts become attempts --------------------------------------------------------------
+
+
+def dispatch_due(now: datetime | None = None) -> list[int]:
+    """Create the attempts of every due post; return the ids of attempts ready to run."""
+    now = now or timezone.now()
+    created: list[int] = []
+    targets = PostTarget.objects.filter(
+        post__status=PostStatus.SCHEDULED,
+        post__scheduled_at__lte=now,
+        status=TargetStatus.PENDING,
+    ).values_list("pk", flat=True)
+    for target_id in list(targets[:5000]):
+        attempt_id = _create_attempt(target_id, now)
+        if attempt_id is not None:
+            created.append(attempt_id)
+    # Attempts whose message may have been lost (queued or retry, and due): run them again.
+    # Claiming is atomic, so a duplicate message is harmless.
+    stale = PublishAttempt.objects.filter(
+        status__in=[AttemptStatus.QUEUED, AttemptStatus.RETRY],
+        next_try_at__lte=now - timedelta(seconds=30),
+    ).values_list("pk", flat=True)[:5000]
+    return created + [pk for pk in stale if pk not in created]
+
+
+@transaction.atomic
+def _create_attempt(target_id: int, now: datetime) -> int | None:
+    target = (
+        PostTarget.objects.select_for_update()
+        .select_related("post")
+        .filter(pk=target_id, status=TargetStatus.PENDING)
+        .first()
+    )
+    if target is None:
+        return None
+    try:
+        with transaction.atomic():
+            attempt = PublishAttempt.objects.create(target=target, next_try_at=now)
+    except IntegrityError:  # another dispatcher created it first
+        return None
+    target.status = TargetStatus.PUBLISHING
+    target.save(update_fields=["status"])
+    return attempt.pk
+
+
+# --- 2. Running an attempt ---------------------------------------------------------------------
+
+
+def build_provider(channel: Channel) -> Provider:
+    account = Account(
+        handle=channel.handle,
+        credentials=channel.credentials_dict(),
+        settings=dict(channel.settings),
+        base_url=channel.base_url or None,
+    )
+    return provider_class(channel.network)(account)
+
+
+def outbound(attempt: PublishAttempt) -> OutboundPost:
+    post = attempt.target.post
+    return OutboundPost(text=post.text, language="fr", created_at=attempt.created_at)
+
+
+def _claim(attempt_id: int, now: datetime) -> bool:
+    claimed = PublishAttempt.objects.filter(
+        pk=attempt_id,
+        status__in=[AttemptStatus.QUEUED, AttemptStatus.RETRY],
+        next_try_at__lte=now,
+    ).update(
+        status=AttemptStatus.SENDING,
+        claimed_at=now,
+        claimed_by=f"{socket.gethostname()}:{os.getpid()}",
+        tries=F("tries") + 1,
+    )
+    return claimed == 1
+
+
+def _blocked_until(channel: Channel, now: datetime) -> datetime | None:
+    state = (
+        RateLimitState.objects.filter(
+            scope__in=[f"channel:{channel.pk}", f"app:{channel.network}"], blocked_until__gt=now
+        )
+        .order_by("-blocked_until")
+        .first()
+    )
+    return state.blocked_until if state else None
+
+
+def run_attempt(attempt_id: int, now: datetime | None = None) -> Outcome:
+    now = now or timezone.now()
+    if not _claim(attempt_id, now):
+        status = PublishAttempt.objects.filter(pk=attempt_id).values_list("status", flat=True)
+        return Outcome(status.first() or "missing")
+    attempt = PublishAttempt.objects.select_related(
+        "target__post__organization", "target__channel"
+    ).get(pk=attempt_id)
+    channel = attempt.target.channel
+    blocked = _blocked_until(channel, now)
+    if blocked is not None:
+        return _set_retry(
+            attempt, blocked, "rate_limited", "waiting for the network's limit", count_try=False
+        )
+    if channel.status != ChannelStatus.ACTIVE:
+        return _fail(attempt, "channel", f"the channel is {channel.get_status_display()}")
+    try:
+        provider = build_provider(channel)
+    except Exception as exc:
+        return _fail(attempt, "configuration", str(exc))
+    return _publish_with(provider, attempt, now)
+
+
+def _publish_with(provider: Provider, attempt: PublishAttempt, now: datetime) -> Outcome:
+    channel = attempt.target.channel
+    try:
+        if provider.needs_refresh():
+            provider.refresh()
+        try:
+            result = provider.publish(outbound(attempt), idempotency_key=attempt.idempotency_key)
+        except AuthExpired:
+            provider.refresh()  # once; a second AuthExpired goes to the handler below
+            result = provider.publish(outbound(attempt), idempotency_key=attempt.idempotency_key)
+    except RateLimited as exc:
+        _save_credentials(channel, provider)
+        wait = exc.retry_after if exc.retry_after is not None else DEFAULT_RATE_LIMIT_WAIT
+        until = now + timedelta(seconds=wait)
+        scope = f"app:{channel.network}" if exc.scope == "app" else f"channel:{channel.pk}"
+        RateLimitState.objects.update_or_create(
+            scope=scope, defaults={"blocked_until": until, "reason": exc.message[:300]}
+        )
+        return _set_retry(attempt, until, exc.kind, exc.message, count_try=False)
+    except AuthExpired as exc:
+        _mark_needs_reconnect(channel, exc.message)
+        return _fail(attempt, exc.kind, exc.message)
+    except OutcomeUnknown as exc:
+        _save_credentials(channel, provider)
+        return reconcile(attempt.pk, provider=provider, reason=exc.message)
+    except ProviderError as exc:
+        _save_credentials(channel, provider)
+        if exc.retryable and attempt.tries < MAX_TRIES:
+            delay = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** (attempt.tries - 1))
+            return _set_retry(attempt, now + timedelta(seconds=delay), exc.kind, exc.message)
+        return _fail(attempt, exc.kind, exc.message)
+    _save_credentials(channel, provider)
+    return _succeed(attempt, result.external_id, result.url)
+
+
+def _save_credentials(channel: Channel, provider: Provider) -> None:
+    if provider.credentials_changed:
+        import json
+
+        Channel.objects.filter(pk=channel.pk).update(
+            credentials=Channel._meta.get_field("credentials").get_prep_value(
+                json.dumps(provider.account.credentials)
+            )
+        )
+        provider.credentials_changed = False
+
+
+# --- outcomes (each one transaction, audited) -------------------------------------------------
+
+
+@transaction.atomic
+def _succeed(attempt: PublishAttempt, external_id: str, url: str) -> Outcome:
+    now = timezone.now()
+    PublishAttempt.objects.filter(pk=attempt.pk).update(
+        status=AttemptStatus.PUBLISHED,
+        finished_at=now,
+        external_id=external_id,
+        external_url=url,
+        error_kind="",
+        error_message="",
+    )
+    target = attempt.target
+    PostTarget.objects.filter(pk=target.pk).update(
+        status=TargetStatus.PUBLISHED,
+        external_id=external_id,
+        external_url=url,
+        published_at=now,
+        last_error="",
+    )
+    post = target.post
+    record_event(
+        "post_target.published",
+        actor=None,
+        actor_repr="publisher",
+        organization=post.organization,
+        target=post,
+        after={"channel": str(target.channel), "url": url, "attempt": attempt.pk},
+    )
+    _settle_post(post)
+    return Outcome(AttemptStatus.PUBLISHED)
+
+
+def _settle_post(post: Post) -> None:
+    """A post is published when every channel is; failed when one failed and none is pending."""
+    statuses = set(PostTarget.objects.filter(post=post).values_list("status", flat=True))
+    if statuses == {TargetStatus.PUBLISHED}:
+        Post.objects.filter(pk=post.pk).update(
+            status=PostStatus.PUBLISHED, published_at=timezone.now()
+        )
+    elif TargetStatus.FAILED in statuses and not statuses & {
+        TargetStatus.PENDING,
+        TargetStatus.PUBLISHING,
+    }:
+        Post.objects.filter(pk=post.pk).update(status=PostStatus.FAILED)
+
+
+@transaction.atomic
+def _fail(attempt: PublishAttempt, kind: str, message: str) -> Outcome:
+    PublishAttempt.objects.filter(pk=attempt.pk).update(
+        status=AttemptStatus.FAILED,
+        finished_at=timezone.now(),
+        error_kind=kind,
+        error_message=message[:2000],
+    )
+    target = attempt.target
+    PostTarget.objects.filter(pk=target.pk).update(
+        status=TargetStatus.FAILED, last_error=message[:2000]
+    )
+    record_event(
+        "post_target.failed",
+        actor=None,
+        actor_repr="publisher",
+        organization=target.post.organization,
+        target=target.post,
+        after={"channel": str(target.channel), "error": kind, "message": message[:500]},
+    )
+    _settle_post(target.post)
+    return Outcome(AttemptStatus.FAILED)
+
+
+def _set_retry(
+    attempt: PublishAttempt, when: datetime, kind: str, message: str, *, count_try: bool = True
+) -> Outcome:
+    updates: dict[str, object] = {
+        "status": AttemptStatus.RETRY,
+        "next_try_at": when,
+        "error_kind": kind,
+        "error_message": message[:2000],
+        "claimed_at": None,
+    }
+    if not count_try:
+        updates["tries"] = F("tries") - 1
+    PublishAttempt.objects.filter(pk=attempt.pk).update(**updates)
+    return Outcome(AttemptStatus.RETRY, retry_at=when)
+
+
+@transaction.atomic
+def _mark_needs_reconnect(channel: Channel, message: str) -> None:
+    Channel.objects.filter(pk=channel.pk).update(
+        status=ChannelStatus.NEEDS_RECONNECT, last_error=message[:2000]
+    )
+    record_event(
+        "channel.needs_reconnect",
+        actor=None,
+        actor_repr="publisher",
+        organization=channel.organization,
+        target=channel,
+        after={"error": message[:500]},
+    )
+
+
+# --- 3. Unknown outcomes ---------------------------------------------------------------------
+
+
+def reconcile(attempt_id: int, *, provider: Provider | None = None, reason: str = "") -> Outcome:
+    """Settle an attempt whose request may have gone through. Never publishes blindly."""
+    attempt = PublishAttempt.objects.select_related(
+        "target__post__organization", "target__channel"
+    ).get(pk=attempt_id)
+    provider = provider or build_provider(attempt.target.channel)
+    now = timezone.now()
+    age = (now - attempt.created_at).total_seconds()
+    if provider.idempotent_publish and (
+        provider.idempotency_ttl is None or age < provider.idempotency_ttl - 60
+    ):
+        # Sending again with the same key cannot create a second post: it is the lookup.
+        return _set_retry(
+            attempt, now, "outcome_unknown", reason or "retrying with the same key", count_try=False
+        )
+    try:
+        found = provider.find_published(
+            outbound(attempt),
+            idempotency_key=attempt.idempotency_key,
+            since=attempt.created_at - timedelta(minutes=5),
+        )
+    except ProviderError as exc:
+        found, note = None, f"could not ask {provider.label}: {exc.message}"
+    else:
+        note = "" if found else f"not found on {provider.label} (it may still appear)"
+    if found is not None:
+        return _succeed(attempt, found.external_id, found.url)
+    return _unconfirm(attempt, reason, note)
+
+
+@transaction.atomic
+def _unconfirm(attempt: PublishAttempt, reason: str, note: str) -> Outcome:
+    PublishAttempt.objects.filter(pk=attempt.pk).update(
+        status=AttemptStatus.UNCONFIRMED,
+        error_kind="outcome_unknown",
+        error_message=reason[:2000],
+        lookup_note=note[:2000],
+        claimed_at=None,
+    )
+    target = attempt.target
+    PostTarget.objects.filter(pk=target.pk).update(
+        status=TargetStatus.UNCONFIRMED, last_error=reason[:2000]
+    )
+    record_event(
+        "post_target.unconfirmed",
+        actor=None,
+        actor_repr="publisher",
+        organization=target.post.organization,
+        target=target.post,
+        after={"channel": str(target.channel), "reason": reason[:300], "lookup": note[:300]},
+    )
+    return Outcome(AttemptStatus.UNCONFIRMED)
+
+
+def recover_stuck(now: datetime | None = None) -> list[int]:
+    """Attempts left 'sending' by a worker that died: reconcile each one; return those to run."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=lease_seconds())
+    to_run = []
+    stuck = PublishAttempt.objects.filter(status=AttemptStatus.SENDING).filter(
+        Q(claimed_at__lt=cutoff) | Q(claimed_at__isnull=True)
+    )
+    for attempt_id in list(stuck.values_list("pk", flat=True)[:1000]):
+        # Take it back from the dead worker first, so two recoverers cannot both reconcile.
+        taken = (
+            PublishAttempt.objects.filter(pk=attempt_id, status=AttemptStatus.SENDING)
+            .filter(Q(claimed_at__lt=cutoff) | Q(claimed_at__isnull=True))
+            .update(claimed_at=now)
+        )
+        if taken != 1:
+            continue
+        logger.warning("publish attempt %s was left sending by a dead worker", attempt_id)
+        outcome = reconcile(attempt_id, reason="the worker stopped while sending")
+        if outcome.status == AttemptStatus.RETRY:
+            to_run.append(attempt_id)
+    return to_run
