@@ -38,15 +38,26 @@ summary() { grep -E '^=+ .*(passed|failed|error).* in [0-9.]+s' "$1" | tail -1 |
 count() { grep -oE "[0-9]+ $2" <<<"$1" | grep -oE '^[0-9]+' || echo 0; }
 
 echo
-echo "==> run 1/2: SQLite, embedded broker (files under var/test/broker), real worker, Chromium"
+echo "==> real Bluesky peer (npm @atproto/dev-env on Node 22, cached under ~/.cache/hygie/peers)"
+scripts/peers/bluesky/install.sh | tail -2
+
+echo
+echo "==> run 1/2: SQLite, embedded broker (files under var/test/broker), real worker, Chromium,"
+echo "    real Bluesky PDS and AppView"
 set +e
 python -m pytest -p no:cacheprovider -m "not rabbitmq" "$@" 2>&1 | tee "$logs/sqlite.log"
 sqlite_status=${PIPESTATUS[0]}
 echo
 echo "==> run 2/2: PostgreSQL 127.0.0.1:5432, Redis broker 127.0.0.1:6379, real worker, RabbitMQ"
+# A clean broker database: messages left by a killed worker of an earlier run must not linger.
+python - <<'PY'
+import redis
+redis.Redis(host="127.0.0.1", port=6379, db=15).flushdb()
+PY
 DATABASE_URL="postgres://postgres@127.0.0.1:5432/test" \
 HYGIE_BROKER_URL="redis://127.0.0.1:6379/15" \
-  python -m pytest -p no:cacheprovider -m "not browser" "$@" 2>&1 | tee "$logs/postgresql.log"
+  python -m pytest -p no:cacheprovider -m "not browser and not bluesky" "$@" 2>&1 \
+  | tee "$logs/postgresql.log"
 pg_status=${PIPESTATUS[0]}
 set -e
 

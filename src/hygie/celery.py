@@ -77,6 +77,14 @@ def make_app() -> Celery:
         worker_hijack_root_logger=False,
         beat_schedule_filename=str(settings.VAR_DIR / "celerybeat-schedule"),
         beat_schedule={
+            "dispatch-due-posts": {
+                "task": "hygie.publishing.tasks.dispatch_due_posts",
+                "schedule": float(settings.HYGIE_DISPATCH_INTERVAL),
+            },
+            "recover-stuck-attempts": {
+                "task": "hygie.publishing.tasks.recover_stuck_attempts",
+                "schedule": 60.0,
+            },
             "verify-audit-chain": {
                 "task": "hygie.audit.tasks.verify_audit_chain",
                 "schedule": crontab(hour=3, minute=17),

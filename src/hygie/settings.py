@@ -246,6 +246,10 @@ if PRODUCTION and BROKER_EMBEDDED and not env_bool("HYGIE_ALLOW_EMBEDDED_BROKER"
         "(or set HYGIE_ALLOW_EMBEDDED_BROKER=true for a single-machine install)"
     )
 CELERY_TASK_ALWAYS_EAGER = env_bool("HYGIE_TASKS_EAGER", TESTING)
+# Publishing: how often due posts are looked for, and after how long an attempt still
+# "sending" is taken to belong to a worker that died.
+HYGIE_DISPATCH_INTERVAL = env_int("HYGIE_DISPATCH_INTERVAL", 10)
+HYGIE_PUBLISH_LEASE_SECONDS = env_int("HYGIE_PUBLISH_LEASE_SECONDS", 300)
 CELERY_TASK_EAGER_PROPAGATES = True
 
 # --- Security -------------------------------------------------------------------------------
@@ -274,5 +278,5 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {"django.db.backends": {"level": "INFO"}, "httpx": {"level": "WARNING"}},
 }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 
 from hygie.accounts.models import Organization, User
@@ -35,6 +37,8 @@ def do_connect_channel(
     handle: str,
     credentials: str = "",
     acting_user: User | None,
+    base_url: str = "",
+    settings: dict[str, Any] | None = None,
 ) -> Channel:
     channel = Channel.objects.create(
         organization=org,
@@ -43,6 +47,8 @@ def do_connect_channel(
         handle=handle,
         credentials=credentials,
         connected_by=acting_user,
+        base_url=base_url,
+        settings=settings or {},
     )
     record_event(
         "channel.connected",

@@ -14,7 +14,14 @@ from hygie.accounts.actions import ActionError
 from hygie.accounts.models import Organization, User
 from hygie.audit.log import record_event
 from hygie.channels.models import Channel, ChannelStatus
-from hygie.publishing.models import Post, PostStatus, PostTarget
+from hygie.publishing.models import (
+    AttemptStatus,
+    Post,
+    PostStatus,
+    PostTarget,
+    PublishAttempt,
+    TargetStatus,
+)
 
 EDITABLE = {PostStatus.DRAFT, PostStatus.SCHEDULED, PostStatus.FAILED}
 
@@ -148,3 +155,62 @@ def do_record_published(post: Post, *, when: datetime, acting_user: User | None)
         after=_summary(post),
     )
     return post
+
+
+@transaction.atomic
+def do_retry_target(target: PostTarget, *, acting_user: User) -> PublishAttempt:
+    """A person asks to publish again on a channel that failed or is unconfirmed.
+
+    The new attempt has a new idempotency key: for an unconfirmed one, the person has checked
+    the network and decided that the first try did not go out.
+    """
+    target = PostTarget.objects.select_for_update().select_related("post").get(pk=target.pk)
+    if target.status not in (TargetStatus.FAILED, TargetStatus.UNCONFIRMED):
+        raise ActionError(_("Only a failed or unconfirmed channel can be tried again."))
+    target.attempts.filter(status=AttemptStatus.UNCONFIRMED).update(
+        status=AttemptStatus.ABANDONED, finished_at=timezone.now()
+    )
+    attempt = PublishAttempt.objects.create(target=target, next_try_at=timezone.now())
+    target.status = TargetStatus.PUBLISHING
+    target.last_error = ""
+    target.save(update_fields=["status", "last_error"])
+    post = target.post
+    if post.status == PostStatus.FAILED:
+        post.status = PostStatus.SCHEDULED
+        post.save(update_fields=["status", "updated_at"])
+    record_event(
+        "post_target.retried",
+        actor=acting_user,
+        organization=post.organization,
+        target=post,
+        after={"channel": str(target.channel_id), "attempt": attempt.pk},
+    )
+    return attempt
+
+
+@transaction.atomic
+def do_confirm_target_published(target: PostTarget, *, url: str, acting_user: User) -> PostTarget:
+    """A person checked the network: the unconfirmed post is there (at ``url``)."""
+    target = PostTarget.objects.select_for_update().select_related("post").get(pk=target.pk)
+    if target.status != TargetStatus.UNCONFIRMED:
+        raise ActionError(_("Only an unconfirmed channel can be confirmed."))
+    now = timezone.now()
+    target.attempts.filter(status=AttemptStatus.UNCONFIRMED).update(
+        status=AttemptStatus.PUBLISHED, finished_at=now, external_url=url
+    )
+    target.status = TargetStatus.PUBLISHED
+    target.external_url = url
+    target.published_at = now
+    target.last_error = ""
+    target.save(update_fields=["status", "external_url", "published_at", "last_error"])
+    record_event(
+        "post_target.confirmed",
+        actor=acting_user,
+        organization=target.post.organization,
+        target=target.post,
+        after={"channel": str(target.channel_id), "url": url},
+    )
+    from hygie.publishing.engine import settle_post
+
+    settle_post(target.post)
+    return target

@@ -189,8 +189,11 @@ def _publish_with(provider: Provider, attempt: PublishAttempt, now: datetime) ->
             provider.refresh()
         try:
             result = provider.publish(outbound(attempt), idempotency_key=attempt.idempotency_key)
-        except AuthExpired:
-            provider.refresh()  # once; a second AuthExpired goes to the handler below
+        except AuthExpired as expired:
+            try:
+                provider.refresh()  # once; a second AuthExpired goes to the handler below
+            except AuthExpired:
+                raise expired from None  # the network's own words, not the refresh's
             result = provider.publish(outbound(attempt), idempotency_key=attempt.idempotency_key)
     except RateLimited as exc:
         _save_credentials(channel, provider)
@@ -260,11 +263,11 @@ def _succeed(attempt: PublishAttempt, external_id: str, url: str) -> Outcome:
         target=post,
         after={"channel": str(target.channel), "url": url, "attempt": attempt.pk},
     )
-    _settle_post(post)
+    settle_post(post)
     return Outcome(AttemptStatus.PUBLISHED)
 
 
-def _settle_post(post: Post) -> None:
+def settle_post(post: Post) -> None:
     """A post is published when every channel is; failed when one failed and none is pending."""
     statuses = set(PostTarget.objects.filter(post=post).values_list("status", flat=True))
     if statuses == {TargetStatus.PUBLISHED}:
@@ -298,7 +301,7 @@ def _fail(attempt: PublishAttempt, kind: str, message: str) -> Outcome:
         target=target.post,
         after={"channel": str(target.channel), "error": kind, "message": message[:500]},
     )
-    _settle_post(target.post)
+    settle_post(target.post)
     return Outcome(AttemptStatus.FAILED)
 
 
