@@ -23,11 +23,31 @@ from hygie.channels.models import Channel, Network
 from hygie.contacts.actions import do_create_contact
 from hygie.inbox.actions import do_ingest_item
 from hygie.inbox.models import InboxItem
-from hygie.publishing.actions import do_create_post
+from hygie.publishing.actions import do_add_media, do_create_post
 from hygie.publishing.models import Post
 from hygie.safety.actions import do_open_case_from_item
 
 PASSWORD = "correct horse battery staple"
+
+
+def tiny_png() -> bytes:
+    """A valid 1×1 PNG, built here (no image library needed)."""
+    import struct
+    import zlib
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        body = tag + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00\x0f\x76\x6e"))
+        + chunk(b"IEND", b"")
+    )
+
+
 # Every text of organisation B carries this marker: no page shown to A may contain it.
 CANARY = "CANARY-B-7f3a"
 
@@ -128,8 +148,13 @@ def populated_b(org_b: Organization, charlie: User) -> dict[str, object]:
     membership = do_add_member(
         org_b, email=member.email, full_name="", roles=[Role.ANALYST], acting_user=charlie
     )
+    media = do_add_media(
+        post, data=tiny_png(), filename="b.png", alt_text=f"alt {CANARY}", acting_user=charlie
+    )
     return {
         "channel": channel,
+        "media": media,
+        "target": post.targets.get(),
         "post": post,
         "item": item,
         "contact": contact,

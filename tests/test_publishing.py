@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,7 +16,7 @@ from hygie.audit.models import AuditEvent
 from hygie.channels.actions import do_set_channel_status
 from hygie.channels.models import Channel
 from hygie.publishing.actions import do_schedule_post
-from hygie.publishing.models import Post
+from hygie.publishing.models import Post, PostTarget
 
 pytestmark = pytest.mark.django_db
 PARIS = ZoneInfo("Europe/Paris")
@@ -119,3 +120,87 @@ def test_a_scheduled_post_goes_back_to_draft(
     alice_client.post(f"/o/alpha/posts/{post_a.pk}/unschedule/")
     post_a.refresh_from_db()
     assert post_a.status == "draft"
+
+
+def test_an_image_needs_a_description_and_is_recognised_by_its_bytes(
+    alice_client: Client, org_a: Organization, channel_a: Channel
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from tests.conftest import tiny_png
+
+    response = alice_client.post(
+        "/o/alpha/compose/",
+        {
+            "text": "Affiche",
+            "image": SimpleUploadedFile("affiche.png", tiny_png()),
+        },
+    )
+    assert response.status_code == 200  # no description: refused, nothing saved
+    assert not Post.objects.filter(organization=org_a).exists()
+    alice_client.post(
+        "/o/alpha/compose/",
+        {
+            "text": "Affiche",
+            "image": SimpleUploadedFile("affiche.png", tiny_png()),
+            "image_alt": "Affiche de la campagne",
+        },
+    )
+    media = Post.objects.get(organization=org_a).media.get()
+    assert (media.mime_type, media.width, media.height) == ("image/png", 1, 1)
+    public = alice_client.get(f"/media/p/{media.public_token}/")
+    assert public["Content-Type"] == "image/png"
+    fake = SimpleUploadedFile("virus.png", b"MZ\x90\x00 not an image")
+    response = alice_client.post(
+        f"/o/alpha/posts/{media.post_id}/", {"text": "Affiche", "image": fake, "image_alt": "x"}
+    )
+    assert "not a PNG" in response.content.decode() or "PNG" in response.content.decode()
+    assert Post.objects.get(organization=org_a).media.count() == 1
+
+
+def test_the_composer_shows_how_the_text_fits_each_chosen_network(
+    alice: User, alice_client: Client, org_a: Organization
+) -> None:
+    from hygie.channels.actions import do_connect_channel
+
+    x = do_connect_channel(org_a, network="x", name="X", handle="@alpha", acting_user=alice)
+    insta = do_connect_channel(
+        org_a, network="instagram", name="IG", handle="alpha", acting_user=alice
+    )
+    text = "é" * 281
+    body = alice_client.post(
+        "/o/alpha/compose/check/", {"text": text, "channels": [x.pk, insta.pk]}
+    ).content.decode()
+    assert "281 / 280" in body and "1 too many characters" in body
+    assert "needs an image" in body  # Instagram
+
+
+def test_a_failed_channel_is_published_again_and_an_unconfirmed_one_confirmed(
+    alice: User,
+    alice_client: Client,
+    org_a: Organization,
+    post_a: Post,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from hygie.publishing.models import TargetStatus
+
+    target = post_a.targets.get()
+    PostTarget.objects.filter(pk=target.pk).update(status=TargetStatus.FAILED, last_error="boom")
+    page = alice_client.get(f"/o/alpha/posts/{post_a.pk}/").content.decode()
+    assert ("boom" in page and "Publish again" in page) or "Publier" in page
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        alice_client.post(f"/o/alpha/posts/{post_a.pk}/channels/{target.pk}/retry/")
+    assert len(callbacks) == 1  # the new attempt is queued after commit
+    target.refresh_from_db()
+    assert target.status == TargetStatus.PUBLISHING
+    PostTarget.objects.filter(pk=target.pk).update(status=TargetStatus.UNCONFIRMED)
+    alice_client.post(
+        f"/o/alpha/posts/{post_a.pk}/channels/{target.pk}/confirm/", {"url": "javascript:alert(1)"}
+    )
+    target.refresh_from_db()
+    assert target.status == TargetStatus.UNCONFIRMED
+    alice_client.post(
+        f"/o/alpha/posts/{post_a.pk}/channels/{target.pk}/confirm/",
+        {"url": "https://www.facebook.com/alpha/posts/1"},
+    )
+    target.refresh_from_db()
+    assert target.status == TargetStatus.PUBLISHED

@@ -27,6 +27,8 @@ ARGUMENT_SOURCES = {
     "case_id": "case",
     "channel_id": "channel",
     "member_id": "membership",
+    "media_id": "media",
+    "target_id": "target",
 }
 # URLs outside any organisation: they must not show B's data either, which the canary checks.
 NOT_ORG_SCOPED = {"uidb64", "token"}

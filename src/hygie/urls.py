@@ -1,5 +1,7 @@
 from django.urls import include, path
 
+from hygie.publishing.views import public_media
+
 urlpatterns = [
     path("", include("hygie.core.urls")),
     path("", include("hygie.accounts.urls")),
@@ -9,5 +11,6 @@ urlpatterns = [
     path("o/<slug:org_slug>/contacts/", include("hygie.contacts.urls")),
     path("o/<slug:org_slug>/analytics/", include("hygie.analytics.urls")),
     path("o/<slug:org_slug>/channels/", include("hygie.channels.urls")),
+    path("media/p/<str:token>/", public_media, name="public_media"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

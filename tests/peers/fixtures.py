@@ -2,14 +2,8 @@
 
 ``bluesky_peer`` starts one real Bluesky network (PDS + AppView, see ``bluesky.py``) for the
 whole session and stops it at the end. Tests using it should be marked ``@pytest.mark.bluesky``.
-A test module or conftest.py makes it available by binding it at module level, e.g. in
-``tests/peers/*.py``::
-
-    from . import fixtures
-
-    bluesky_peer = fixtures.bluesky_peer
-
-or, from the top-level ``tests/conftest.py``: ``pytest_plugins = ["peers.fixtures"]``.
+``tests/peers/conftest.py`` registers it once for every test of the folder (binding it in each
+module instead would start one network per module).
 The fixture does not touch Django's test database.
 """
 

@@ -15,10 +15,7 @@ from typing import Any
 
 import pytest
 
-from . import fixtures
 from .bluesky import BlueskyPeer
-
-bluesky_peer = fixtures.bluesky_peer
 
 LINK = "https://pharmacie-alpha.test/horaires-été"
 TEXT = f"Horaires d’été 🌞 de la pharmacie : {LINK} — à bientôt !"

@@ -11,10 +11,8 @@ from tests.providers.test_contract import tiny_png
 from hygie.providers.base import MediaItem, OutboundPost
 from hygie.providers.bluesky.provider import BlueskyProvider
 
-from . import fixtures
 from .bluesky import BlueskyPeer
 
-bluesky_peer = fixtures.bluesky_peer
 pytestmark = pytest.mark.bluesky
 
 ALT = "Affiche : campagne de vaccination contre la grippe"

@@ -6,17 +6,21 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from hygie.accounts.actions import ActionError
 from hygie.accounts.models import Organization, User
 from hygie.audit.log import record_event
 from hygie.channels.models import Channel, ChannelStatus
+from hygie.lib.images import NotAnImage, sniff
 from hygie.publishing.models import (
     AttemptStatus,
     Post,
+    PostMedia,
     PostStatus,
     PostTarget,
     PublishAttempt,
@@ -214,3 +218,82 @@ def do_confirm_target_published(target: PostTarget, *, url: str, acting_user: Us
 
     settle_post(target.post)
     return target
+
+
+MAX_IMAGE_BYTES = 8_000_000
+MAX_IMAGES = 4
+
+
+@transaction.atomic
+def do_add_media(
+    post: Post, *, data: bytes, filename: str, alt_text: str, acting_user: User
+) -> PostMedia:
+    """Attach an image. Its type is read from its bytes; a description is required."""
+    if post.status not in EDITABLE:
+        raise ActionError(_("This post can no longer be changed."))
+    if not alt_text.strip():
+        raise ActionError(_("Describe the image for people who cannot see it (alt text)."))
+    if len(data) > MAX_IMAGE_BYTES:
+        raise ActionError(_("The image is over 8 MB."))
+    if post.media.count() >= MAX_IMAGES:
+        raise ActionError(_("A post has 4 images at most."))
+    try:
+        info = sniff(data)
+    except NotAnImage:
+        raise ActionError(_("This file is not a PNG, JPEG, GIF or WebP image.")) from None
+    safe_name = get_valid_filename(filename)[:150] or "image"
+    media = PostMedia(
+        post=post,
+        filename=safe_name,
+        mime_type=info.mime_type,
+        width=info.width,
+        height=info.height,
+        size=len(data),
+        alt_text=alt_text.strip(),
+        position=post.media.count(),
+    )
+    media.file.save(safe_name, ContentFile(data), save=False)
+    media.save()
+    record_event(
+        "post.media_added",
+        actor=acting_user,
+        organization=post.organization,
+        target=post,
+        after={"file": safe_name, "alt_text": media.alt_text, "type": info.mime_type},
+    )
+    return media
+
+
+@transaction.atomic
+def do_update_media_alt(media: PostMedia, *, alt_text: str, acting_user: User) -> PostMedia:
+    if not alt_text.strip():
+        raise ActionError(_("Describe the image for people who cannot see it (alt text)."))
+    before = {"alt_text": media.alt_text}
+    media.alt_text = alt_text.strip()
+    media.save(update_fields=["alt_text"])
+    record_event(
+        "post.media_described",
+        actor=acting_user,
+        organization=media.post.organization,
+        target=media.post,
+        before=before,
+        after={"alt_text": media.alt_text},
+    )
+    return media
+
+
+@transaction.atomic
+def do_remove_media(media: PostMedia, *, acting_user: User) -> None:
+    post = media.post
+    if post.status not in EDITABLE:
+        raise ActionError(_("This post can no longer be changed."))
+    name = media.filename
+    media.file.delete(save=False)
+    media.delete()
+    record_event(
+        "post.media_removed",
+        actor=acting_user,
+        organization=post.organization,
+        target=post,
+        before={"file": name},
+    )

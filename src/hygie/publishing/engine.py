@@ -31,11 +31,12 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from hygie.audit.log import record_event
 from hygie.channels.models import Channel, ChannelStatus, RateLimitState
-from hygie.providers.base import Account, OutboundPost, Provider
+from hygie.providers.base import Account, MediaItem, OutboundPost, Provider
 from hygie.providers.errors import (
     AuthExpired,
     OutcomeUnknown,
@@ -119,11 +120,18 @@ def _create_attempt(target_id: int, now: datetime) -> int | None:
 # --- 2. Running an attempt ---------------------------------------------------------------------
 
 
-def build_provider(channel: Channel) -> Provider:
+def build_provider(channel: Channel, post: Post | None = None) -> Provider:
+    settings_ = dict(channel.settings)
+    if post is not None:
+        # Networks that fetch images themselves (Instagram, Google) get their public URLs.
+        settings_["media_urls"] = {
+            m.filename: f"{settings.HYGIE_BASE_URL}{reverse('public_media', args=[m.public_token])}"
+            for m in post.media.all()
+        }
     account = Account(
         handle=channel.handle,
         credentials=channel.credentials_dict(),
-        settings=dict(channel.settings),
+        settings=settings_,
         base_url=channel.base_url or None,
     )
     return provider_class(channel.network)(account)
@@ -131,7 +139,16 @@ def build_provider(channel: Channel) -> Provider:
 
 def outbound(attempt: PublishAttempt) -> OutboundPost:
     post = attempt.target.post
-    return OutboundPost(text=post.text, language="fr", created_at=attempt.created_at)
+    media = []
+    for item in post.media.all():
+        with item.file.open("rb") as fh:
+            data = fh.read()
+        media.append(
+            MediaItem(data, item.mime_type, item.alt_text, item.filename, item.width, item.height)
+        )
+    return OutboundPost(
+        text=post.text, media=tuple(media), language="fr", created_at=attempt.created_at
+    )
 
 
 def _claim(attempt_id: int, now: datetime) -> bool:
@@ -176,7 +193,7 @@ def run_attempt(attempt_id: int, now: datetime | None = None) -> Outcome:
     if channel.status != ChannelStatus.ACTIVE:
         return _fail(attempt, "channel", f"the channel is {channel.get_status_display()}")
     try:
-        provider = build_provider(channel)
+        provider = build_provider(channel, attempt.target.post)
     except Exception as exc:
         return _fail(attempt, "configuration", str(exc))
     return _publish_with(provider, attempt, now)
@@ -344,7 +361,7 @@ def reconcile(attempt_id: int, *, provider: Provider | None = None, reason: str 
     attempt = PublishAttempt.objects.select_related(
         "target__post__organization", "target__channel"
     ).get(pk=attempt_id)
-    provider = provider or build_provider(attempt.target.channel)
+    provider = provider or build_provider(attempt.target.channel, attempt.target.post)
     now = timezone.now()
     age = (now - attempt.created_at).total_seconds()
     if provider.idempotent_publish and (

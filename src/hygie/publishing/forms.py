@@ -29,6 +29,28 @@ class PostForm(forms.Form):
         help_text=_("In the organisation's time zone. Empty: keep as a draft."),
     )
 
+    image = forms.FileField(
+        label=_("Add an image"),
+        required=False,
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"}
+        ),
+        help_text=_("PNG, JPEG, GIF or WebP, 8 MB at most, 4 per post."),
+    )
+    image_alt = forms.CharField(
+        label=_("Description of the image (alt text)"),
+        required=False,
+        max_length=1500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("What the image shows, for people who cannot see it. Required."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("image") and not (data.get("image_alt") or "").strip():
+            self.add_error("image_alt", _("Describe the image for people who cannot see it."))
+        return data
+
     def __init__(self, *args: Any, org: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["channels"].queryset = Channel.objects.filter(  # type: ignore[attr-defined]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -146,3 +147,29 @@ class PublishAttempt(models.Model):
     @property
     def idempotency_key(self) -> str:
         return f"hygie-attempt-{self.pk}"
+
+
+def _public_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class PostMedia(models.Model):
+    """An image of a post, with the description read aloud to people who cannot see it."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="media")
+    file = models.FileField(upload_to="posts/%Y/%m/")
+    filename = models.CharField(max_length=200)
+    mime_type = models.CharField(max_length=40)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size = models.PositiveIntegerField()
+    alt_text = models.TextField(_("image description"), max_length=1500)
+    position = models.PositiveSmallIntegerField(default=0)
+    # Instagram and Google fetch images from a public URL: /media/p/<token>/ (unguessable).
+    public_token = models.CharField(max_length=40, unique=True, default=_public_token)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.filename

@@ -9,4 +9,16 @@ urlpatterns = [
     path("compose/", views.compose, name="compose"),
     path("posts/<int:post_id>/", views.post_detail, name="post"),
     path("posts/<int:post_id>/unschedule/", views.post_unschedule, name="post_unschedule"),
+    path("compose/check/", views.compose_check, name="compose_check"),
+    path("posts/<int:post_id>/media/<int:media_id>/", views.media_edit, name="media_edit"),
+    path(
+        "posts/<int:post_id>/channels/<int:target_id>/retry/",
+        views.target_retry,
+        name="target_retry",
+    ),
+    path(
+        "posts/<int:post_id>/channels/<int:target_id>/confirm/",
+        views.target_confirm,
+        name="target_confirm",
+    ),
 ]

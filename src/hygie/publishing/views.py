@@ -7,9 +7,11 @@ from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,10 +19,13 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from hygie.accounts.actions import ActionError
 from hygie.accounts.roles import Perm
+from hygie.channels.models import Channel
 from hygie.core.access import OrgRequest, access_scoped, org_view
+from hygie.providers.registry import provider_class
+from hygie.providers.text import measure
 from hygie.publishing import actions
 from hygie.publishing.forms import PostForm
-from hygie.publishing.models import Post
+from hygie.publishing.models import Post, PostMedia, PostTarget
 
 
 def _month_from(request: OrgRequest) -> date:
@@ -86,6 +91,15 @@ def _save(request: OrgRequest, form: PostForm, post: Post | None) -> Post:
         post = actions.do_update_post(
             post, text=data["text"], channels=data["channels"], acting_user=request.user
         )
+    image = data.get("image")
+    if image:
+        actions.do_add_media(
+            post,
+            data=image.read(),
+            filename=image.name,
+            alt_text=data["image_alt"],
+            acting_user=request.user,
+        )
     when = data.get("scheduled_at")
     if when and request.membership.has_perm(Perm.POSTS_SCHEDULE):
         post = actions.do_schedule_post(post, when=when, acting_user=request.user)
@@ -99,7 +113,7 @@ def _save(request: OrgRequest, form: PostForm, post: Post | None) -> Post:
 @org_view(Perm.POSTS_COMPOSE)
 @require_http_methods(["GET", "POST"])
 def compose(request: OrgRequest) -> HttpResponse:
-    form = PostForm(request.POST or None, org=request.org)
+    form = PostForm(request.POST or None, request.FILES or None, org=request.org)
     if request.method == "POST" and form.is_valid():
         try:
             post = _save(request, form, None)
@@ -122,7 +136,10 @@ def post_detail(request: OrgRequest, post_id: int) -> HttpResponse:
         "scheduled_at": timezone.localtime(post.scheduled_at) if post.scheduled_at else None,
     }
     form = PostForm(
-        request.POST if request.method == "POST" else None, org=request.org, initial=initial
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        org=request.org,
+        initial=initial,
     )
     if request.method == "POST":
         if not can_edit:
@@ -142,7 +159,9 @@ def post_detail(request: OrgRequest, post_id: int) -> HttpResponse:
             "form": form,
             "post": post,
             "can_edit": can_edit,
-            "targets": post.targets.select_related("channel"),
+            "targets": post.targets.select_related("channel").prefetch_related("attempts"),
+            "media": post.media.all(),
+            "can_schedule": request.membership.has_perm(Perm.POSTS_SCHEDULE),
         },
     )
 
@@ -158,3 +177,108 @@ def post_unschedule(request: OrgRequest, post_id: int) -> HttpResponse:
     else:
         messages.success(request, _("Back to draft."))
     return redirect("publishing:post", org_slug=request.org.slug, post_id=post.pk)
+
+
+@org_view(Perm.POSTS_COMPOSE)
+@require_POST
+def compose_check(request: OrgRequest) -> HttpResponse:
+    """Live counters and network rules for the text being typed (htmx, debounced)."""
+    text = request.POST.get("text", "")
+    ids = [int(i) for i in request.POST.getlist("channels") if i.isdigit()]
+    channels = Channel.objects.filter(organization=request.org, pk__in=ids)
+    images = (
+        int(request.POST.get("images", "0") or 0) if request.POST.get("images", "").isdigit() else 0
+    )
+    rows = []
+    for channel in channels:
+        cls = provider_class(channel.network)
+        rule = cls.limits.length
+        length = measure(text, rule)
+        problems = []
+        if length > rule.max_length:
+            problems.append(_("%(n)s too many characters") % {"n": length - rule.max_length})
+        if cls.limits.image_required and not images:
+            problems.append(_("needs an image"))
+        if images > cls.limits.max_images:
+            problems.append(_("%(n)s images at most") % {"n": cls.limits.max_images})
+        rows.append(
+            {"channel": channel, "length": length, "max": rule.max_length, "problems": problems}
+        )
+    return render(request, "publishing/_check.html", {"rows": rows})
+
+
+@org_view(Perm.POSTS_COMPOSE)
+@require_POST
+def media_edit(request: OrgRequest, post_id: int, media_id: int) -> HttpResponse:
+    post = access_scoped(Post.objects.all(), request, post_id)
+    media = post.media.filter(pk=media_id).first()
+    if media is None:
+        raise Http404
+    try:
+        if request.POST.get("remove"):
+            actions.do_remove_media(media, acting_user=request.user)
+            messages.success(request, _("Image removed."))
+        else:
+            actions.do_update_media_alt(
+                media, alt_text=request.POST.get("alt_text", ""), acting_user=request.user
+            )
+            messages.success(request, _("Description saved."))
+    except ActionError as exc:
+        messages.error(request, str(exc))
+    return redirect("publishing:post", org_slug=request.org.slug, post_id=post.pk)
+
+
+def _target(request: OrgRequest, post_id: int, target_id: int) -> PostTarget:
+    post = access_scoped(Post.objects.all(), request, post_id)
+    target = post.targets.filter(pk=target_id).select_related("post", "channel").first()
+    if target is None:
+        raise Http404
+    return target
+
+
+@org_view(Perm.POSTS_SCHEDULE)
+@require_POST
+def target_retry(request: OrgRequest, post_id: int, target_id: int) -> HttpResponse:
+    from hygie.publishing.tasks import publish_attempt
+
+    target = _target(request, post_id, target_id)
+    try:
+        attempt = actions.do_retry_target(target, acting_user=request.user)
+    except ActionError as exc:
+        messages.error(request, str(exc))
+    else:
+        transaction.on_commit(lambda: publish_attempt.delay(attempt.pk))
+        messages.success(
+            request, _("Publishing again on %(channel)s.") % {"channel": target.channel}
+        )
+    return redirect("publishing:post", org_slug=request.org.slug, post_id=post_id)
+
+
+@org_view(Perm.POSTS_SCHEDULE)
+@require_POST
+def target_confirm(request: OrgRequest, post_id: int, target_id: int) -> HttpResponse:
+    target = _target(request, post_id, target_id)
+    url = request.POST.get("url", "").strip()
+    validator = URLValidator(schemes=["https"])
+    try:
+        validator(url)
+        actions.do_confirm_target_published(target, url=url, acting_user=request.user)
+    except ValidationError:
+        messages.error(request, _("Paste the https:// address of the post as it appears online."))
+    except ActionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Marked as published."))
+    return redirect("publishing:post", org_slug=request.org.slug, post_id=post_id)
+
+
+@require_safe
+def public_media(request: HttpRequest, token: str) -> FileResponse:
+    """An image of a post, for the networks that fetch it themselves (unguessable address)."""
+    media = PostMedia.objects.filter(public_token=token).first()
+    if media is None:
+        raise Http404
+    response = FileResponse(media.file.open("rb"), content_type=media.mime_type)
+    response["Cache-Control"] = "public, max-age=86400"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
