@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 from django.utils import timezone, translation
+from tests.peers.fixtures import bluesky_peer
 
 from hygie.accounts.actions import do_add_member, do_create_organization
 from hygie.accounts.middleware import SESSION_VERIFIED_KEY
@@ -26,6 +27,8 @@ from hygie.inbox.models import InboxItem
 from hygie.publishing.actions import do_add_media, do_create_post
 from hygie.publishing.models import Post
 from hygie.safety.actions import do_open_case_from_item
+
+__all__ = ["bluesky_peer"]  # one real Bluesky network per test session, for every folder
 
 PASSWORD = "correct horse battery staple"
 

@@ -31,7 +31,7 @@ ARGUMENT_SOURCES = {
     "target_id": "target",
 }
 # URLs outside any organisation: they must not show B's data either, which the canary checks.
-NOT_ORG_SCOPED = {"uidb64", "token"}
+NOT_ORG_SCOPED = {"uidb64", "token", "network"}
 
 # A plausible body for every form of the application: POSTs must be refused or be harmless.
 POST_BODY = {
@@ -78,7 +78,7 @@ def build_paths(route: str, objects: dict[str, Any], slug: str) -> list[str]:
         elif name in ARGUMENT_SOURCES:
             values[name] = str(objects[ARGUMENT_SOURCES[name]].pk)
         elif name in NOT_ORG_SCOPED:
-            values[name] = "x"
+            values[name] = "x" if name == "network" else "x1"
         else:
             pytest.fail(f"URL argument {name!r} in {route!r}: add it to ARGUMENT_SOURCES")
     path = "/" + route

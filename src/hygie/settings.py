@@ -252,6 +252,19 @@ HYGIE_DISPATCH_INTERVAL = env_int("HYGIE_DISPATCH_INTERVAL", 10)
 HYGIE_PUBLISH_LEASE_SECONDS = env_int("HYGIE_PUBLISH_LEASE_SECONDS", 300)
 CELERY_TASK_EAGER_PROPAGATES = True
 
+# --- Networks -----------------------------------------------------------------------------
+# The operator's OAuth applications: HYGIE_OAUTH_<NETWORK>_CLIENT_ID and _CLIENT_SECRET.
+HYGIE_OAUTH_APPS = {
+    network: {
+        "client_id": env_str(f"HYGIE_OAUTH_{network.upper()}_CLIENT_ID"),
+        "client_secret": env_str(f"HYGIE_OAUTH_{network.upper()}_CLIENT_SECRET"),
+    }
+    for network in ("facebook_page", "instagram", "linkedin_org", "x", "google_business")
+    if env_str(f"HYGIE_OAUTH_{network.upper()}_CLIENT_ID")
+}
+# Plain-http API addresses (a Mastodon instance, a Bluesky PDS) are refused in production.
+HYGIE_ALLOW_HTTP_PROVIDERS = env_bool("HYGIE_ALLOW_HTTP_PROVIDERS", not PRODUCTION)
+
 # --- Security -------------------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

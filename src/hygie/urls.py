@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from hygie.channels.views import oauth_callback
 from hygie.publishing.views import public_media
 
 urlpatterns = [
@@ -12,5 +13,6 @@ urlpatterns = [
     path("o/<slug:org_slug>/analytics/", include("hygie.analytics.urls")),
     path("o/<slug:org_slug>/channels/", include("hygie.channels.urls")),
     path("media/p/<str:token>/", public_media, name="public_media"),
+    path("channels/oauth/<slug:network>/callback/", oauth_callback, name="oauth_callback"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

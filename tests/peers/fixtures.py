@@ -2,8 +2,8 @@
 
 ``bluesky_peer`` starts one real Bluesky network (PDS + AppView, see ``bluesky.py``) for the
 whole session and stops it at the end. Tests using it should be marked ``@pytest.mark.bluesky``.
-``tests/peers/conftest.py`` registers it once for every test of the folder (binding it in each
-module instead would start one network per module).
+``tests/conftest.py`` registers it once for the whole suite (registering it in several conftest
+files or modules would start one network for each, on the same ports).
 The fixture does not touch Django's test database.
 """
 

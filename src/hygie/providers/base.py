@@ -90,6 +90,15 @@ class Violation:
     message: str
 
 
+@dataclass(frozen=True)
+class OAuthApp:
+    """The application registered with the network by the operator (HYGIE_OAUTH_<NETWORK>_*)."""
+
+    client_id: str
+    client_secret: str = ""
+    scopes: tuple[str, ...] = ()
+
+
 @dataclass
 class Account:
     """A channel as the provider sees it. ``credentials`` may be replaced by ``refresh()``."""
@@ -98,15 +107,29 @@ class Account:
     credentials: dict[str, Any]
     settings: dict[str, Any] = field(default_factory=dict)
     base_url: str | None = None
+    # The operator's OAuth application, for refreshing tokens (None for app passwords/tokens).
+    app: OAuthApp | None = None
 
 
 @dataclass(frozen=True)
-class OAuthApp:
-    """The application registered with the network by the operator."""
+class OAuthEndpoints:
+    """Where a network's OAuth 2 authorization-code flow happens."""
 
-    client_id: str
-    client_secret: str = ""
-    scopes: tuple[str, ...] = ()
+    authorize_url: str
+    token_url: str
+    scopes: tuple[str, ...]
+    pkce: bool = True
+    scope_separator: str = " "
+
+
+@dataclass(frozen=True)
+class ConnectableAccount:
+    """An account the user may connect after authorising (a Page, an organisation, a location)."""
+
+    handle: str
+    name: str
+    credentials: dict[str, Any]
+    settings: dict[str, Any] = field(default_factory=dict)
 
 
 class Provider(ABC):
@@ -123,6 +146,8 @@ class Provider(ABC):
     idempotency_ttl: ClassVar[int | None] = None
     # Refresh the access token this many seconds before it expires.
     refresh_margin: ClassVar[int] = 300
+    # The OAuth 2 flow, for networks connected by authorising Hygie (None otherwise).
+    oauth: ClassVar[OAuthEndpoints | None] = None
 
     def __init__(self, account: Account, http: ProviderHttp | None = None) -> None:
         self.account = account
@@ -233,3 +258,28 @@ class Provider(ABC):
     def set_credentials(self, **values: Any) -> None:
         self.account.credentials = {**self.account.credentials, **values}
         self.credentials_changed = True
+
+    # --- connecting (OAuth 2 authorization code, PKCE where the network supports it) ---------
+
+    @classmethod
+    def authorization_url(
+        cls, app: OAuthApp, *, redirect_uri: str, state: str, code_challenge: str
+    ) -> str:
+        """Where to send the user to authorise Hygie."""
+        raise NotImplementedError(f"{cls.label} is not connected through OAuth")
+
+    @classmethod
+    def exchange_code(
+        cls, app: OAuthApp, *, code: str, redirect_uri: str, code_verifier: str,
+        http: ProviderHttp | None = None, base_url: str | None = None,
+    ) -> dict[str, Any]:
+        """Trade the authorization code for credentials (with ``expires_at`` when known)."""
+        raise NotImplementedError(f"{cls.label} is not connected through OAuth")
+
+    @classmethod
+    def discover_accounts(
+        cls, credentials: dict[str, Any], *, app: OAuthApp | None = None,
+        http: ProviderHttp | None = None, base_url: str | None = None,
+    ) -> list[ConnectableAccount]:
+        """The accounts these credentials may publish to (Pages, organisations, locations)."""
+        raise NotImplementedError(f"{cls.label} is not connected through OAuth")

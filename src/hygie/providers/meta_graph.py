@@ -2,7 +2,7 @@
 
 The error object and its codes, the usage headers, the versioned paths and the Bearer token.
 
-References (digest: shared/research/provider-apis.md §1.4 and §2.1):
+References (digest: shared/research/provider-apis.md §1.1, §1.4 and §2.1):
 
 * Error object and codes: https://developers.facebook.com/docs/graph-api/guides/error-handling
 * Usage headers: https://developers.facebook.com/docs/graph-api/overview/rate-limiting/
@@ -11,6 +11,11 @@ References (digest: shared/research/provider-apis.md §1.4 and §2.1):
 
 Graph errors travel in any HTTP status (a revoked token may come back as 400, a throttled call
 as 400 or 403), so ``classify_graph`` reads the code in the body before the status is looked at.
+
+Connecting (Facebook Login, digest §1.1): the dialog ``https://www.facebook.com/{v}/dialog/oauth``
+(no PKCE), the code traded at ``/{v}/oauth/access_token`` for a short-lived user token, itself
+traded (``grant_type=fb_exchange_token``) for a long-lived one (about 60 days, no refresh token);
+``GET /me/accounts`` then lists the Pages with their Page tokens.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from urllib.parse import quote
 
 import httpx
 
-from hygie.providers.base import Provider
+from hygie.providers.base import Account, ConnectableAccount, OAuthApp, OAuthEndpoints, Provider
 from hygie.providers.errors import (
     AuthExpired,
     ProviderError,
@@ -31,7 +36,14 @@ from hygie.providers.errors import (
     Rejected,
     Transient,
 )
-from hygie.providers.http import parse_retry_after
+from hygie.providers.http import ProviderHttp, parse_retry_after
+from hygie.providers.oauth import (
+    authorize_url,
+    client,
+    credentials_from,
+    token_endpoint,
+    token_request,
+)
 
 GRAPH_URL = "https://graph.facebook.com"
 
@@ -47,6 +59,21 @@ TRANSIENT_CODES = frozenset({1, 2})
 REJECTED_CODES = frozenset({506, 368, 10, *range(200, 300)})
 # 100 invalid parameter: "Object with ID … does not exist" when a post is gone.
 INVALID_PARAMETER = 100
+# Pages listed per /me/accounts call, and calls at most (cursor paging).
+PAGES_PER_CALL = 100
+PAGE_CALLS = 10
+
+
+def facebook_login(api_version: str, scopes: tuple[str, ...]) -> OAuthEndpoints:
+    """Facebook Login's endpoints for this Graph version (digest §1.1). Permissions are
+    comma-separated in the dialog's ``scope``; Meta's flow has no PKCE."""
+    return OAuthEndpoints(
+        authorize_url=f"https://www.facebook.com/{api_version}/dialog/oauth",
+        token_url=f"{GRAPH_URL}/{api_version}/oauth/access_token",
+        scopes=scopes,
+        pkce=False,
+        scope_separator=",",
+    )
 
 
 def graph_error(response: httpx.Response) -> dict[str, Any] | None:
@@ -195,3 +222,113 @@ class MetaGraphProvider(Provider):
                 return None
             raise
         return answer.data if isinstance(answer.data, dict) else None
+
+    # --- connecting (Facebook Login) -------------------------------------------------------
+
+    @classmethod
+    def _login(cls) -> OAuthEndpoints:
+        if cls.oauth is None:
+            raise NotImplementedError(f"{cls.label} is not connected through OAuth")
+        return cls.oauth
+
+    @classmethod
+    def authorization_url(
+        cls, app: OAuthApp, *, redirect_uri: str, state: str, code_challenge: str
+    ) -> str:
+        """The Facebook Login dialog (the challenge is not sent: Meta has no PKCE)."""
+        return authorize_url(cls._login(), app, redirect_uri=redirect_uri, state=state)
+
+    @classmethod
+    def exchange_code(
+        cls,
+        app: OAuthApp,
+        *,
+        code: str,
+        redirect_uri: str,
+        code_verifier: str,
+        http: ProviderHttp | None = None,
+        base_url: str | None = None,
+    ) -> dict[str, Any]:
+        """The code for a short-lived user token, that one for a long-lived user token."""
+        url = token_endpoint(cls._login().token_url, base_url)
+        with client(http) as session:
+            short = token_request(
+                session,
+                url,
+                {
+                    "grant_type": "authorization_code",
+                    "code": code,
+                    "redirect_uri": redirect_uri,
+                    "client_id": app.client_id,
+                    "client_secret": app.client_secret,
+                },
+                label=cls.label,
+                classify=classify_graph,
+            )
+            long_lived = token_request(
+                session,
+                url,
+                {
+                    "grant_type": "fb_exchange_token",
+                    "client_id": app.client_id,
+                    "client_secret": app.client_secret,
+                    "fb_exchange_token": str(short["access_token"]),
+                },
+                label=cls.label,
+                method="GET",
+                classify=classify_graph,
+            )
+        return credentials_from(long_lived)
+
+    @classmethod
+    def _reader(
+        cls, access_token: str, http: ProviderHttp, base_url: str | None
+    ) -> MetaGraphProvider:
+        """A provider holding only a token, to make Graph calls while connecting."""
+        account = Account(handle="", credentials={"access_token": access_token}, base_url=base_url)
+        return cls(account, http)
+
+    @classmethod
+    def _pages(
+        cls, user_token: str, http: ProviderHttp, base_url: str | None
+    ) -> list[dict[str, Any]]:
+        """The Pages the user manages, each with its Page token (``GET /me/accounts``)."""
+        reader = cls._reader(user_token, http, base_url)
+        params: dict[str, Any] = {"fields": "id,name,access_token,tasks", "limit": PAGES_PER_CALL}
+        pages: list[dict[str, Any]] = []
+        for _call in range(PAGE_CALLS):
+            answer = reader.call(
+                "GET", reader._path("me", "accounts"), headers=reader._auth(), params=params
+            )
+            data = answer.data if isinstance(answer.data, dict) else {}
+            pages.extend(
+                page
+                for page in data.get("data") or []
+                if isinstance(page, dict) and page.get("id") and page.get("access_token")
+            )
+            paging = data.get("paging") if isinstance(data.get("paging"), dict) else {}
+            after = (paging.get("cursors") or {}).get("after") if paging.get("next") else None
+            if not after:
+                break
+            params = {**params, "after": after}
+        return pages
+
+    @classmethod
+    def discover_accounts(
+        cls,
+        credentials: dict[str, Any],
+        *,
+        app: OAuthApp | None = None,
+        http: ProviderHttp | None = None,
+        base_url: str | None = None,
+    ) -> list[ConnectableAccount]:
+        with client(http) as session:
+            pages = cls._pages(str(credentials.get("access_token", "")), session, base_url)
+            return cls._connectable(pages, session, base_url)
+
+    @classmethod
+    def _connectable(
+        cls, pages: list[dict[str, Any]], http: ProviderHttp, base_url: str | None
+    ) -> list[ConnectableAccount]:
+        """The accounts these Pages give (the Pages themselves, or their Instagram accounts)."""
+        raise NotImplementedError(f"{cls.label} is not connected through OAuth")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -51,8 +51,8 @@ def _set_channels(post: Post, channels: Iterable[Channel]) -> None:
     )
 
 
-def _check_schedulable(post: Post, when: datetime) -> None:
-    if when <= timezone.now():
+def _check_schedulable(post: Post, when: datetime, *, now_allowed: bool = False) -> None:
+    if when <= timezone.now() - (timedelta(minutes=1) if now_allowed else timedelta(0)):
         raise ActionError(_("Choose a time in the future."))
     if not post.text.strip():
         raise ActionError(_("A post needs some text."))
@@ -103,12 +103,15 @@ def do_update_post(
 
 
 @transaction.atomic
-def do_schedule_post(post: Post, *, when: datetime, acting_user: User) -> Post:
+def do_schedule_post(
+    post: Post, *, when: datetime, acting_user: User, now_allowed: bool = False
+) -> Post:
+    """Put the post on the calendar (``now_allowed``: "publish now", due at once)."""
     if post.status not in EDITABLE:
         raise ActionError(
             _("A %(status)s post cannot be scheduled.") % {"status": post.get_status_display()}
         )
-    _check_schedulable(post, when)
+    _check_schedulable(post, when, now_allowed=now_allowed)
     before = _summary(post)
     post.status = PostStatus.SCHEDULED
     post.scheduled_at = when

@@ -35,6 +35,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from hygie.audit.log import record_event
+from hygie.channels.connect import oauth_app
 from hygie.channels.models import Channel, ChannelStatus, RateLimitState
 from hygie.providers.base import Account, MediaItem, OutboundPost, Provider
 from hygie.providers.errors import (
@@ -133,6 +134,7 @@ def build_provider(channel: Channel, post: Post | None = None) -> Provider:
         credentials=channel.credentials_dict(),
         settings=settings_,
         base_url=channel.base_url or None,
+        app=oauth_app(channel.network),
     )
     return provider_class(channel.network)(account)
 

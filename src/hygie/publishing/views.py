@@ -26,6 +26,7 @@ from hygie.providers.text import measure
 from hygie.publishing import actions
 from hygie.publishing.forms import PostForm
 from hygie.publishing.models import Post, PostMedia, PostTarget
+from hygie.publishing.tasks import dispatch_due_posts
 
 
 def _month_from(request: OrgRequest) -> date:
@@ -101,7 +102,14 @@ def _save(request: OrgRequest, form: PostForm, post: Post | None) -> Post:
             acting_user=request.user,
         )
     when = data.get("scheduled_at")
-    if when and request.membership.has_perm(Perm.POSTS_SCHEDULE):
+    if "publish_now" in request.POST:
+        if not request.membership.has_perm(Perm.POSTS_SCHEDULE):
+            raise ActionError(_("Your role cannot publish posts: save a draft for review."))
+        post = actions.do_schedule_post(
+            post, when=timezone.now(), acting_user=request.user, now_allowed=True
+        )
+        transaction.on_commit(lambda: dispatch_due_posts.delay())
+    elif when and request.membership.has_perm(Perm.POSTS_SCHEDULE):
         post = actions.do_schedule_post(post, when=when, acting_user=request.user)
     elif when:
         raise ActionError(

@@ -1,0 +1,130 @@
+"""Connecting channels: Bluesky app passwords, Mastodon tokens; credentials stored encrypted."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.db import connection
+from django.test import Client
+from tests.providers.fakenet import FakeNetwork, Reply, fake_network
+
+from hygie.accounts.models import Organization
+from hygie.audit.models import AuditEvent
+from hygie.channels.models import Channel
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def net() -> Iterator[FakeNetwork]:
+    with fake_network() as network:
+        yield network
+
+
+def stored_credentials(channel: Channel) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT credentials FROM channels_channel WHERE id = %s", [channel.pk])
+        return str(cursor.fetchone()[0])
+
+
+def test_a_mastodon_account_is_connected_with_a_token_checked_on_the_instance(
+    alice_client: Client, org_a: Organization, net: FakeNetwork
+) -> None:
+    net.route(
+        "GET",
+        r"/api/v1/accounts/verify_credentials",
+        Reply(
+            200,
+            {"id": "1", "username": "pharma", "acct": "pharma", "display_name": "Pharmacie Alpha"},
+        ),
+    )
+    response = alice_client.post(
+        "/o/alpha/channels/connect/mastodon/",
+        {"server": net.url, "access_token": "secret-token-123"},
+    )
+    assert response.status_code == 302
+    channel = Channel.objects.get(organization=org_a, network="mastodon")
+    assert channel.handle == f"@pharma@{net.url.split('://')[1]}"
+    assert channel.base_url == net.url
+    assert channel.credentials_dict() == {"access_token": "secret-token-123"}
+    assert "secret-token-123" not in stored_credentials(channel)
+    assert (
+        net.requests_to("GET", r"/api/v1/accounts/verify_credentials")[0].headers["authorization"]
+        == "Bearer secret-token-123"
+    )
+    event = AuditEvent.objects.get(verb="channel.connected", organization=org_a)
+    assert "secret-token-123" not in str(event.after)
+
+
+def test_a_token_the_instance_refuses_connects_nothing(
+    alice_client: Client, org_a: Organization, net: FakeNetwork
+) -> None:
+    net.route(
+        "GET",
+        r"/api/v1/accounts/verify_credentials",
+        Reply(401, {"error": "The access token is invalid"}),
+    )
+    response = alice_client.post(
+        "/o/alpha/channels/connect/mastodon/", {"server": net.url, "access_token": "bad"}
+    )
+    assert response.status_code == 200
+    assert "The access token is invalid" in response.content.decode()
+    assert not Channel.objects.filter(organization=org_a).exists()
+
+
+def test_a_bluesky_account_is_connected_with_an_app_password(
+    alice_client: Client, org_a: Organization, net: FakeNetwork
+) -> None:
+    net.route(
+        "POST",
+        r"/xrpc/com\.atproto\.server\.createSession",
+        Reply(
+            200,
+            {
+                "did": "did:plc:abc",
+                "handle": "alpha.bsky.social",
+                "accessJwt": "a.b.c",
+                "refreshJwt": "r.s.t",
+            },
+        ),
+    )
+    alice_client.post(
+        "/o/alpha/channels/connect/bluesky/",
+        {
+            "identifier": "@alpha.bsky.social",
+            "app_password": "abcd-efgh-ijkl-mnop",
+            "server": net.url,
+        },
+    )
+    channel = Channel.objects.get(organization=org_a, network="bluesky")
+    assert channel.handle == "alpha.bsky.social"
+    assert channel.credentials_dict()["did"] == "did:plc:abc"
+    login = net.requests_to("POST", r"/xrpc/com\.atproto\.server\.createSession")[0].json()
+    assert login == {"identifier": "alpha.bsky.social", "password": "abcd-efgh-ijkl-mnop"}
+
+
+def test_a_server_address_that_is_not_a_web_address_is_refused(
+    alice_client: Client, org_a: Organization
+) -> None:
+    response = alice_client.post(
+        "/o/alpha/channels/connect/mastodon/", {"server": "file:///etc/passwd", "access_token": "x"}
+    )
+    assert response.status_code == 200
+    assert not Channel.objects.filter(organization=org_a).exists()
+
+
+def test_networks_without_an_oauth_application_say_what_the_operator_must_set(
+    alice_client: Client,
+) -> None:
+    page = alice_client.get("/o/alpha/channels/connect/").content.decode()
+    assert "HYGIE_OAUTH_LINKEDIN_ORG_CLIENT_ID" in page
+    assert alice_client.post("/o/alpha/channels/connect/x/authorise/").status_code == 404
+
+
+def test_an_oauth_return_without_the_state_we_issued_is_refused(
+    alice_client: Client, org_a: Organization
+) -> None:
+    response = alice_client.get("/channels/oauth/x/callback/?code=abc&state=forged")
+    assert response.status_code == 302
+    assert not Channel.objects.filter(organization=org_a).exists()
