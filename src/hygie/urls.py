@@ -1,7 +1,7 @@
 from django.urls import include, path
 
 from hygie.channels.views import oauth_callback
-from hygie.publishing.views import public_media
+from hygie.publishing.views import calendar_feed, public_media
 
 urlpatterns = [
     path("", include("hygie.core.urls")),
@@ -13,6 +13,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/analytics/", include("hygie.analytics.urls")),
     path("o/<slug:org_slug>/channels/", include("hygie.channels.urls")),
     path("media/p/<str:token>/", public_media, name="public_media"),
+    path("feeds/<str:token>.ics", calendar_feed, name="calendar_feed"),
     path("channels/oauth/<slug:network>/callback/", oauth_callback, name="oauth_callback"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

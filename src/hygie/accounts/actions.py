@@ -187,6 +187,20 @@ def do_set_password(user: User, raw_password: str, *, reason: str) -> User:
 
 
 @transaction.atomic
+def do_renew_feed_token(membership: Membership, *, acting_user: User) -> Membership:
+    """A new secret address for the member's calendar feed; the old one stops working."""
+    membership.feed_token = secrets.token_urlsafe(32)
+    membership.save(update_fields=["feed_token", "updated_at"])
+    record_event(
+        "membership.feed_renewed",
+        actor=acting_user,
+        organization=membership.organization,
+        target=membership,
+    )
+    return membership
+
+
+@transaction.atomic
 def do_update_profile(user: User, *, full_name: str, language: str, acting_user: User) -> User:
     before = {"full_name": user.full_name, "language": user.language}
     user.full_name = full_name

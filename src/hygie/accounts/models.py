@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import zoneinfo
 from typing import Any, ClassVar
 
@@ -115,6 +116,10 @@ class Organization(TimeStampedModel):
         return self.kind == OrganizationKind.PHARMACY
 
 
+def _feed_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
 class Membership(TimeStampedModel):
     """A user's place in an organisation. Roles are MemberRole rows; permissions add up."""
 
@@ -123,6 +128,8 @@ class Membership(TimeStampedModel):
         Organization, on_delete=models.CASCADE, related_name="memberships"
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Secret of this member's calendar feed (calendar apps cannot log in); renewable.
+    feed_token = models.CharField(max_length=48, unique=True, default=_feed_token)
 
     class Meta:
         verbose_name = _("membership")

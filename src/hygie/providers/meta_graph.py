@@ -41,7 +41,7 @@ from hygie.providers.oauth import (
     authorize_url,
     client,
     credentials_from,
-    token_endpoint,
+    relocate,
     token_request,
 )
 
@@ -250,7 +250,7 @@ class MetaGraphProvider(Provider):
         base_url: str | None = None,
     ) -> dict[str, Any]:
         """The code for a short-lived user token, that one for a long-lived user token."""
-        url = token_endpoint(cls._login().token_url, base_url)
+        url = relocate(cls._login().token_url, base_url)
         with client(http) as session:
             short = token_request(
                 session,

@@ -12,7 +12,7 @@ import hashlib
 import re
 import secrets
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -52,15 +52,17 @@ def authorize_url(
     redirect_uri: str,
     state: str,
     code_challenge: str = "",
+    scopes: Sequence[str] | None = None,
     extra: Mapping[str, str] | None = None,
 ) -> str:
     """The authorization endpoint with the standard query (and S256 PKCE when the network
     uses it); spaces are encoded ``%20``, which every network accepts."""
+    chosen = scopes_of(endpoints, app) if scopes is None else tuple(scopes)
     params: dict[str, str] = {
         "response_type": "code",
         "client_id": app.client_id,
         "redirect_uri": redirect_uri,
-        "scope": endpoints.scope_separator.join(scopes_of(endpoints, app)),
+        "scope": endpoints.scope_separator.join(chosen),
         "state": state,
     }
     if endpoints.pkce:
@@ -73,11 +75,12 @@ def authorize_url(
     return f"{endpoints.authorize_url}{separator}{urlencode(params, quote_via=quote)}"
 
 
-def token_endpoint(token_url: str, base_url: str | None) -> str:
-    """The production token URL; with a base_url override (tests), the same path there."""
+def relocate(url: str, base_url: str | None) -> str:
+    """A production URL (token endpoint, another API host); with a base_url override (tests),
+    the same path there."""
     if base_url:
-        return f"{base_url.rstrip('/')}{httpx.URL(token_url).path}"
-    return token_url
+        return f"{base_url.rstrip('/')}{httpx.URL(url).path}"
+    return url
 
 
 def expires_at(expires_in: Any, now: float | None = None) -> float | None:

@@ -17,6 +17,7 @@ from hygie.accounts.models import Organization, User
 from hygie.audit.log import record_event
 from hygie.channels.models import Channel, ChannelStatus
 from hygie.lib.images import NotAnImage, sniff
+from hygie.publishing.exchange import ImportRow
 from hygie.publishing.models import (
     AttemptStatus,
     Post,
@@ -300,3 +301,22 @@ def do_remove_media(media: PostMedia, *, acting_user: User) -> None:
         target=post,
         before={"file": name},
     )
+
+
+@transaction.atomic
+def do_import_posts(
+    org: Organization, *, rows: list[ImportRow], acting_user: User, can_schedule: bool
+) -> list[Post]:
+    """Create the posts of a checked import, all in one transaction."""
+    created = []
+    for row in rows:
+        post = do_create_post(org, text=row.text, channels=row.channels, acting_user=acting_user)
+        if row.scheduled_at is not None:
+            if not can_schedule:
+                raise ActionError(_("Your role cannot schedule posts: remove the dates."))
+            do_schedule_post(post, when=row.scheduled_at, acting_user=acting_user)
+        created.append(post)
+    record_event(
+        "posts.imported", actor=acting_user, organization=org, after={"count": len(created)}
+    )
+    return created

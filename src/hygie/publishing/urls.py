@@ -10,6 +10,9 @@ urlpatterns = [
     path("posts/<int:post_id>/", views.post_detail, name="post"),
     path("posts/<int:post_id>/unschedule/", views.post_unschedule, name="post_unschedule"),
     path("compose/check/", views.compose_check, name="compose_check"),
+    path("posts/export.csv", views.export_csv, name="export_csv"),
+    path("posts/import/", views.import_csv, name="import_csv"),
+    path("calendar/feed/renew/", views.feed_renew, name="feed_renew"),
     path("posts/<int:post_id>/media/<int:media_id>/", views.media_edit, name="media_edit"),
     path(
         "posts/<int:post_id>/channels/<int:target_id>/retry/",

@@ -12,6 +12,9 @@ Reference (digest shared/research/provider-apis.md §1, from facebook-business-s
 
 The channel's token is a Page token (``credentials["access_token"]``): there is no refresh
 token, code 190 means the user must log in again.
+
+Connecting (digest §1.1): Facebook Login (``meta_graph.facebook_login``), then every Page of
+``GET /me/accounts`` may become a channel, with its own Page token.
 """
 
 from __future__ import annotations
@@ -19,14 +22,37 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from hygie.providers.base import Capability, Limits, MediaItem, OutboundPost, PublishResult
+from hygie.providers.base import (
+    Capability,
+    ConnectableAccount,
+    Limits,
+    MediaItem,
+    OutboundPost,
+    PublishResult,
+)
 from hygie.providers.errors import OutcomeUnknown, ProviderError, Rejected
-from hygie.providers.http import Answer
-from hygie.providers.meta_graph import MetaGraphProvider, graph_time, is_missing
+from hygie.providers.http import Answer, ProviderHttp
+from hygie.providers.meta_graph import (
+    MetaGraphProvider,
+    facebook_login,
+    graph_time,
+    is_missing,
+)
 from hygie.providers.text import LengthRule
 from hygie.providers.versions import API_VERSIONS
 
 POST_FIELDS = "id,message,created_time,permalink_url"
+# Digest §1.1: posting and moderating need pages_manage_posts, pages_read_engagement,
+# pages_manage_engagement and pages_read_user_content (the permissions reference's name; the
+# posts guide writes pages_read_user_engagement); listing the Pages (/me/accounts) needs
+# pages_show_list.
+SCOPES = (
+    "pages_show_list",
+    "pages_manage_posts",
+    "pages_read_engagement",
+    "pages_manage_engagement",
+    "pages_read_user_content",
+)
 
 
 class FacebookPageProvider(MetaGraphProvider):
@@ -48,6 +74,7 @@ class FacebookPageProvider(MetaGraphProvider):
     )
     # Post ``message``: about 63,206 characters (digest §0, secondary source).
     limits = Limits(length=LengthRule(63206, "characters"), max_images=10)
+    oauth = facebook_login(API_VERSIONS["facebook_page"], SCOPES)
 
     @property
     def page_id(self) -> str:
@@ -154,3 +181,21 @@ class FacebookPageProvider(MetaGraphProvider):
             if str(node.get("message") or "").strip() == wanted:
                 return self._result(node)
         return None
+
+    # --- connecting ------------------------------------------------------------------------
+
+    @classmethod
+    def _connectable(
+        cls, pages: list[dict[str, Any]], http: ProviderHttp, base_url: str | None
+    ) -> list[ConnectableAccount]:
+        """Every Page, with its Page token (which does not expire when it comes from a
+        long-lived user token, digest §1.1)."""
+        return [
+            ConnectableAccount(
+                handle=str(page.get("name") or page["id"]),
+                name=str(page.get("name") or page["id"]),
+                credentials={"access_token": str(page["access_token"])},
+                settings={"page_id": str(page["id"])},
+            )
+            for page in pages
+        ]

@@ -15,6 +15,10 @@ Reference (digest shared/research/provider-apis.md §2.1, params from facebook-b
 
 The Graph API cannot delete published media (the digest: "historically unsupported"), so
 ``delete`` refuses and the provider does not declare DELETE.
+
+Connecting (digest §2, "Instagram API with Facebook Login"): Facebook Login, then for each Page
+of ``GET /me/accounts`` its professional account, ``GET /{page-id}?fields=instagram_business_account``;
+the channel keeps the Page token.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from typing import Any
 from hygie.providers.base import (
     Account,
     Capability,
+    ConnectableAccount,
     Limits,
     MediaItem,
     OutboundPost,
@@ -34,13 +39,22 @@ from hygie.providers.base import (
 )
 from hygie.providers.errors import OutcomeUnknown, ProviderError, Rejected, Transient
 from hygie.providers.http import ProviderHttp
-from hygie.providers.meta_graph import MetaGraphProvider, graph_time
+from hygie.providers.meta_graph import MetaGraphProvider, facebook_login, graph_time
 from hygie.providers.text import LengthRule
 from hygie.providers.versions import API_VERSIONS
 
 MEDIA_FIELDS = "id,permalink,caption,timestamp"
 READY = frozenset({"FINISHED", "PUBLISHED"})
 FAILED = frozenset({"ERROR", "EXPIRED"})
+# Digest §2 (Facebook Login variant): instagram_basic, instagram_content_publish,
+# instagram_manage_comments and pages_read_engagement; pages_show_list to list the Pages.
+SCOPES = (
+    "pages_show_list",
+    "pages_read_engagement",
+    "instagram_basic",
+    "instagram_content_publish",
+    "instagram_manage_comments",
+)
 
 
 class InstagramProvider(MetaGraphProvider):
@@ -67,6 +81,7 @@ class InstagramProvider(MetaGraphProvider):
         text_required=False,
         max_image_bytes=8 * 1024 * 1024,
     )
+    oauth = facebook_login(API_VERSIONS["instagram"], SCOPES)
     # Container processing: poll every ``poll_interval`` seconds, ``poll_tries`` times at most.
     poll_interval: float = 2.0
     poll_tries: int = 30
@@ -213,3 +228,34 @@ class InstagramProvider(MetaGraphProvider):
             if str(node.get("caption") or "").strip() == wanted:
                 return self._result(node)
         return None
+
+    # --- connecting ------------------------------------------------------------------------
+
+    @classmethod
+    def _connectable(
+        cls, pages: list[dict[str, Any]], http: ProviderHttp, base_url: str | None
+    ) -> list[ConnectableAccount]:
+        """The professional account linked to each Page (Pages without one are left out)."""
+        found: list[ConnectableAccount] = []
+        for page in pages:
+            token = str(page["access_token"])
+            reader = cls._reader(token, http, base_url)
+            try:
+                node = reader._read(str(page["id"]), "instagram_business_account") or {}
+                linked = node.get("instagram_business_account")
+                if not isinstance(linked, dict) or not linked.get("id"):
+                    continue
+                ig_user_id = str(linked["id"])
+                profile = {**linked, **(reader._read(ig_user_id, "id,username,name") or {})}
+            except Rejected:
+                continue  # a Page this user may not read: not connectable, the others are
+            username = str(profile.get("username") or ig_user_id)
+            found.append(
+                ConnectableAccount(
+                    handle=username,
+                    name=str(profile.get("name") or username),
+                    credentials={"access_token": token},
+                    settings={"ig_user_id": ig_user_id, "page_id": str(page["id"])},
+                )
+            )
+        return found

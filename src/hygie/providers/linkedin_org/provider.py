@@ -8,8 +8,15 @@ headers; ``POST /rest/posts`` answers 201 with the post URN in ``x-restli-id``; 
 Tokens: access 60 days, refresh 365 days (approved partners), refreshed at
 https://www.linkedin.com/oauth/v2/accessToken.
 
-Credentials: ``access_token``, ``refresh_token``, ``expires_at`` and, to refresh, ``client_id``
-and ``client_secret``. Settings: ``organization_urn`` (``urn:li:organization:…``).
+Credentials: ``access_token``, ``refresh_token``, ``expires_at``; refreshing uses the operator's
+application (``Account.app``), else ``client_id`` and ``client_secret`` kept in the credentials.
+Settings: ``organization_urn`` (``urn:li:organization:…``).
+
+Connecting (digest §4.1): authorize at ``https://www.linkedin.com/oauth/v2/authorization`` (no
+PKCE), trade the code at ``/oauth/v2/accessToken``; the organisations the member administers
+come from ``GET /rest/organizationAcls?q=roleAssignee&role=ADMINISTRATOR&state=APPROVED`` and
+their names from ``GET /rest/organizations/{id}`` (LinkedIn's Organization Access Control and
+Organization Lookup pages; neither is in the digest ❓).
 """
 
 from __future__ import annotations
@@ -22,9 +29,13 @@ from urllib.parse import quote
 import httpx
 
 from hygie.providers.base import (
+    Account,
     Capability,
+    ConnectableAccount,
     Limits,
     MediaItem,
+    OAuthApp,
+    OAuthEndpoints,
     OutboundPost,
     Provider,
     PublishResult,
@@ -36,13 +47,27 @@ from hygie.providers.errors import (
     RateLimited,
     Rejected,
 )
-from hygie.providers.http import error_message, parse_retry_after
+from hygie.providers.http import ProviderHttp, error_message, parse_retry_after
+from hygie.providers.oauth import authorize_url, client, credentials_from, relocate, token_request
 from hygie.providers.text import LengthRule
 from hygie.providers.versions import API_VERSIONS
 
 RESTLI_PROTOCOL_VERSION = "2.0.0"
 ORGANIZATION_PREFIX = "urn:li:organization:"
 POST_URL = "https://www.linkedin.com/feed/update/{urn}/"
+TOKEN_URL = "https://www.linkedin.com/oauth/v2/accessToken"
+# w_organization_social posts and comments as the organisation, r_organization_social reads its
+# posts and comments (digest §4.1); rw_organization_admin lists the organisations the member
+# administers (organizationAcls; not in the digest ❓).
+OAUTH = OAuthEndpoints(
+    authorize_url="https://www.linkedin.com/oauth/v2/authorization",
+    token_url=TOKEN_URL,
+    scopes=("w_organization_social", "r_organization_social", "rw_organization_admin"),
+    pkce=False,
+)
+# Access control entries per call, and calls at most.
+ACLS_PER_CALL = 100
+ACL_CALLS = 10
 
 # "Little text": these characters (and the backslash itself) alter or truncate the commentary
 # unless escaped with a backslash (digest §4.3).
@@ -87,7 +112,8 @@ class LinkedInOrgProvider(Provider):
     )
     default_base_url = "https://api.linkedin.com"
     auth_method = "oauth2"
-    token_url: ClassVar[str] = "https://www.linkedin.com/oauth/v2/accessToken"
+    token_url: ClassVar[str] = TOKEN_URL
+    oauth = OAUTH
 
     # --- plumbing ---------------------------------------------------------------------------
 
@@ -221,15 +247,22 @@ class LinkedInOrgProvider(Provider):
 
     def _token_endpoint(self) -> str:
         """The production token URL; with a base_url override (tests), the same path there."""
-        if self.account.base_url:
-            return f"{self.base_url}{httpx.URL(self.token_url).path}"
-        return self.token_url
+        return relocate(self.token_url, self.account.base_url)
+
+    def _client(self) -> tuple[str, str]:
+        """The OAuth client: the operator's application, else what the credentials kept."""
+        app = self.account.app
+        if app is not None:
+            return app.client_id, app.client_secret
+        credentials = self.account.credentials
+        return str(credentials.get("client_id", "")), str(credentials.get("client_secret", ""))
 
     def refresh(self) -> None:
         credentials = self.account.credentials
         refresh_token = credentials.get("refresh_token")
         if not refresh_token:
             raise AuthExpired("LinkedIn gave no refresh token: reconnect the channel")
+        client_id, client_secret = self._client()
         try:
             answer = self.call(
                 "POST",
@@ -237,8 +270,8 @@ class LinkedInOrgProvider(Provider):
                 data={
                     "grant_type": "refresh_token",
                     "refresh_token": refresh_token,
-                    "client_id": credentials.get("client_id", ""),
-                    "client_secret": credentials.get("client_secret", ""),
+                    "client_id": client_id,
+                    "client_secret": client_secret,
                 },
             )
         except Rejected as exc:
@@ -262,3 +295,110 @@ class LinkedInOrgProvider(Provider):
         if data.get("refresh_token_expires_in"):
             values["refresh_expires_at"] = now + float(data["refresh_token_expires_in"])
         self.set_credentials(**values)
+
+    # --- connecting -------------------------------------------------------------------------
+
+    @classmethod
+    def authorization_url(
+        cls, app: OAuthApp, *, redirect_uri: str, state: str, code_challenge: str
+    ) -> str:
+        """LinkedIn's consent page (the challenge is not sent: LinkedIn has no PKCE)."""
+        return authorize_url(OAUTH, app, redirect_uri=redirect_uri, state=state)
+
+    @classmethod
+    def exchange_code(
+        cls,
+        app: OAuthApp,
+        *,
+        code: str,
+        redirect_uri: str,
+        code_verifier: str,
+        http: ProviderHttp | None = None,
+        base_url: str | None = None,
+    ) -> dict[str, Any]:
+        """``POST /oauth/v2/accessToken`` (form); the answer may add a refresh token with
+        ``refresh_token_expires_in`` (approved partners, digest §4.1)."""
+        with client(http) as session:
+            token = token_request(
+                session,
+                relocate(OAUTH.token_url, base_url),
+                {
+                    "grant_type": "authorization_code",
+                    "code": code,
+                    "redirect_uri": redirect_uri,
+                    "client_id": app.client_id,
+                    "client_secret": app.client_secret,
+                },
+                label=cls.label,
+            )
+        return credentials_from(token)
+
+    @classmethod
+    def discover_accounts(
+        cls,
+        credentials: dict[str, Any],
+        *,
+        app: OAuthApp | None = None,
+        http: ProviderHttp | None = None,
+        base_url: str | None = None,
+    ) -> list[ConnectableAccount]:
+        """The organisations the member administers, each a channel with the same token."""
+        with client(http) as session:
+            reader = cls(
+                Account(handle="", credentials=dict(credentials), base_url=base_url, app=app),
+                session,
+            )
+            found: list[ConnectableAccount] = []
+            for urn in reader._administered():
+                name = reader._organization_name(urn)
+                found.append(
+                    ConnectableAccount(
+                        handle=name,
+                        name=name,
+                        credentials=dict(credentials),
+                        settings={"organization_urn": urn},
+                    )
+                )
+            return found
+
+    def _administered(self) -> list[str]:
+        """``urn:li:organization:…`` of every APPROVED ADMINISTRATOR role of the member."""
+        urns: list[str] = []
+        start = 0
+        for _call in range(ACL_CALLS):
+            answer = self.call(
+                "GET",
+                "/rest/organizationAcls",
+                headers=self._headers(),
+                params={
+                    "q": "roleAssignee",
+                    "role": "ADMINISTRATOR",
+                    "state": "APPROVED",
+                    "start": start,
+                    "count": ACLS_PER_CALL,
+                },
+            )
+            data: dict[str, Any] = answer.data if isinstance(answer.data, dict) else {}
+            elements = [e for e in data.get("elements") or [] if isinstance(e, dict)]
+            for element in elements:
+                urn = str(element.get("organization") or element.get("organizationTarget") or "")
+                if urn.startswith(ORGANIZATION_PREFIX) and urn not in urns:
+                    urns.append(urn)
+            start += len(elements)
+            total = (data.get("paging") or {}).get("total")
+            if len(elements) < ACLS_PER_CALL or (isinstance(total, int) and start >= total):
+                break
+        return urns
+
+    def _organization_name(self, urn: str) -> str:
+        """The organisation's ``localizedName``; its URN when it cannot be read."""
+        organization_id = urn.removeprefix(ORGANIZATION_PREFIX)
+        try:
+            answer = self.call(
+                "GET", f"/rest/organizations/{quote(organization_id, safe='')}",
+                headers=self._headers(),
+            )
+        except Rejected:
+            return urn
+        data = answer.data if isinstance(answer.data, dict) else {}
+        return str(data.get("localizedName") or urn)

@@ -8,13 +8,19 @@ References (digest shared/research/provider-apis.md §5, from xdevplatform/xdk's
 (2.167); rate limits in ``x-rate-limit-*`` headers. Access tokens last 2 hours; refresh tokens
 (scope ``offline.access``) are rotated, so each new one is stored.
 
-Credentials: ``access_token``, ``refresh_token``, ``expires_at``, ``client_id`` and, for a
-confidential client, ``client_secret``.
+Credentials: ``access_token``, ``refresh_token``, ``expires_at``; refreshing uses the operator's
+application (``Account.app``), else ``client_id`` and, for a confidential client,
+``client_secret`` kept in the credentials.
+
+Connecting (digest §5.1): OAuth 2.0 authorization code with PKCE S256, scopes ``tweet.read
+tweet.write users.read media.write offline.access``; the code is traded at ``/2/oauth2/token``
+(client_id in the form, ``Authorization: Basic`` for a confidential client) and the account is
+``GET /2/users/me``. The spec's authorizationUrl is ``https://api.x.com/2/oauth2/authorize``; X's
+documentation sends users to ``https://x.com/i/oauth2/authorize``, used here.
 """
 
 from __future__ import annotations
 
-import base64
 import html
 import time
 import unicodedata
@@ -24,9 +30,13 @@ from typing import Any
 import httpx
 
 from hygie.providers.base import (
+    Account,
     Capability,
+    ConnectableAccount,
     Limits,
     MediaItem,
+    OAuthApp,
+    OAuthEndpoints,
     OutboundPost,
     Provider,
     PublishResult,
@@ -38,13 +48,30 @@ from hygie.providers.errors import (
     RateLimited,
     Rejected,
 )
-from hygie.providers.http import error_message, parse_retry_after
+from hygie.providers.http import ProviderHttp, error_message, parse_retry_after
+from hygie.providers.oauth import (
+    authorize_url,
+    basic_auth,
+    client,
+    credentials_from,
+    relocate,
+    scopes_of,
+    token_request,
+)
 from hygie.providers.text import LengthRule, find_urls
 from hygie.providers.versions import API_VERSIONS
 
 V = API_VERSIONS["x"]
 PROBLEM_PREFIXES = (f"https://api.twitter.com/{V}/problems/", f"https://api.x.com/{V}/problems/")
 POST_URL = "https://x.com/i/web/status/{id}"
+# Refresh tokens are only issued with offline.access (digest §5.1).
+OFFLINE = "offline.access"
+OAUTH = OAuthEndpoints(
+    authorize_url="https://x.com/i/oauth2/authorize",
+    token_url=f"https://api.x.com/{V}/oauth2/token",
+    scopes=("tweet.read", "tweet.write", "users.read", "media.write", OFFLINE),
+    pkce=True,
+)
 # A usage cap (monthly or daily post allowance) is not lifted in minutes: try again tomorrow.
 USAGE_CAP_RETRY = 24 * 3600.0
 # Per-user and per-app 24-hour post limits (❓ not in the digest) come in their own headers.
@@ -96,6 +123,7 @@ class XProvider(Provider):
     limits = Limits(length=LengthRule(280, "x_weighted"), max_images=4, max_alt_text=1000)
     default_base_url = "https://api.x.com"
     auth_method = "oauth2"
+    oauth = OAUTH
 
     # --- plumbing ---------------------------------------------------------------------------
 
@@ -257,11 +285,13 @@ class XProvider(Provider):
         refresh_token = credentials.get("refresh_token")
         if not refresh_token:
             raise AuthExpired("X gave no refresh token (offline.access): reconnect the channel")
-        client_id = str(credentials.get("client_id", ""))
-        headers: dict[str, str] = {}
-        if credentials.get("client_secret"):
-            pair = f"{client_id}:{credentials['client_secret']}".encode()
-            headers["Authorization"] = f"Basic {base64.b64encode(pair).decode()}"
+        app = self.account.app
+        if app is not None:
+            client_id, client_secret = app.client_id, app.client_secret
+        else:
+            client_id = str(credentials.get("client_id", ""))
+            client_secret = str(credentials.get("client_secret") or "")
+        headers = basic_auth(client_id, client_secret) if client_secret else {}
         try:
             answer = self.call(
                 "POST",
@@ -290,3 +320,80 @@ class XProvider(Provider):
             refresh_token=data.get("refresh_token") or refresh_token,
             expires_at=time.time() + float(data["expires_in"]) if data.get("expires_in") else None,
         )
+
+    # --- connecting -------------------------------------------------------------------------
+
+    @classmethod
+    def authorization_url(
+        cls, app: OAuthApp, *, redirect_uri: str, state: str, code_challenge: str
+    ) -> str:
+        """X's consent page, with the S256 challenge; offline.access is always asked for."""
+        scopes = scopes_of(OAUTH, app)
+        if OFFLINE not in scopes:
+            scopes = (*scopes, OFFLINE)
+        return authorize_url(
+            OAUTH,
+            app,
+            redirect_uri=redirect_uri,
+            state=state,
+            code_challenge=code_challenge,
+            scopes=scopes,
+        )
+
+    @classmethod
+    def exchange_code(
+        cls,
+        app: OAuthApp,
+        *,
+        code: str,
+        redirect_uri: str,
+        code_verifier: str,
+        http: ProviderHttp | None = None,
+        base_url: str | None = None,
+    ) -> dict[str, Any]:
+        """``POST /2/oauth2/token`` with the PKCE verifier (access 2 hours, digest §5.1)."""
+        headers = basic_auth(app.client_id, app.client_secret) if app.client_secret else {}
+        with client(http) as session:
+            token = token_request(
+                session,
+                relocate(OAUTH.token_url, base_url),
+                {
+                    "code": code,
+                    "grant_type": "authorization_code",
+                    "client_id": app.client_id,
+                    "redirect_uri": redirect_uri,
+                    "code_verifier": code_verifier,
+                },
+                label=cls.label,
+                headers=headers,
+            )
+        return credentials_from(token)
+
+    @classmethod
+    def discover_accounts(
+        cls,
+        credentials: dict[str, Any],
+        *,
+        app: OAuthApp | None = None,
+        http: ProviderHttp | None = None,
+        base_url: str | None = None,
+    ) -> list[ConnectableAccount]:
+        """The one account the token belongs to (``GET /2/users/me``)."""
+        with client(http) as session:
+            reader = cls(
+                Account(handle="", credentials=dict(credentials), base_url=base_url, app=app),
+                session,
+            )
+            answer = reader.call("GET", f"/{V}/users/me", headers=reader._auth())
+        user = ((answer.data if isinstance(answer.data, dict) else {}).get("data")) or {}
+        if not isinstance(user, dict) or not user.get("id") or not user.get("username"):
+            raise Rejected(f"X did not say whose token this is: {str(answer.data)[:200]}")
+        handle = f"@{user['username']}"
+        return [
+            ConnectableAccount(
+                handle=handle,
+                name=str(user.get("name") or handle),
+                credentials=dict(credentials),
+                settings={"user_id": str(user["id"])},
+            )
+        ]
