@@ -54,7 +54,9 @@ class State:
 
     def stats(self, with_keys: bool) -> dict[str, Any]:
         content_dups = {
-            f"{token}|{text[:60]}": ids for (token, text), ids in self.by_content.items() if len(ids) > 1
+            f"{token}|{text[:60]}": ids
+            for (token, text), ids in self.by_content.items()
+            if len(ids) > 1
         }
         out: dict[str, Any] = {
             "since": self.started,
@@ -171,7 +173,9 @@ async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> 
             elif method == "GET" and path == "/stats":
                 STATE.requests -= 1  # the benchmark's own questions are not traffic
                 with_keys = "keys=0" not in target
-                writer.write(_response(200, json.dumps(STATE.stats(with_keys)).encode(), keep_alive))
+                writer.write(
+                    _response(200, json.dumps(STATE.stats(with_keys)).encode(), keep_alive)
+                )
             elif method == "POST" and path == "/reset":
                 STATE.reset()
                 writer.write(_response(200, b'{"ok":true}', keep_alive))

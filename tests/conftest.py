@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.test import Client
@@ -154,7 +154,13 @@ def populated_b(org_b: Organization, charlie: User) -> dict[str, object]:
     media = do_add_media(
         post, data=tiny_png(), filename="b.png", alt_text=f"alt {CANARY}", acting_user=charlie
     )
+    from hygie.publishing.actions import do_add_slot, do_save_campaign
+
+    campaign = do_save_campaign(org_b, data={"name": f"Launch {CANARY}"}, acting_user=charlie)
+    slot = do_add_slot(org_b, weekday=1, at=time(18, 0), acting_user=charlie)
     return {
+        "campaign": campaign,
+        "slot": slot,
         "channel": channel,
         "media": media,
         "target": post.targets.get(),

@@ -204,3 +204,108 @@ def test_a_failed_channel_is_published_again_and_an_unconfirmed_one_confirmed(
     )
     target.refresh_from_db()
     assert target.status == TargetStatus.PUBLISHED
+
+
+def test_the_queue_fills_the_next_free_posting_slot(
+    alice: User, alice_client: Client, org_a: Organization, channel_a: Channel
+) -> None:
+    from datetime import time
+
+    from hygie.publishing.actions import do_add_slot, next_free_slot
+
+    now = timezone.now()
+    tomorrow = (now + timedelta(days=1)).astimezone(PARIS)
+    do_add_slot(org_a, weekday=tomorrow.weekday(), at=time(18, 0), acting_user=alice)
+    first = next_free_slot(org_a, now)
+    assert first is not None and first.weekday() == tomorrow.weekday() and first.hour == 18
+    alice_client.post("/o/alpha/compose/", {"text": "Un", "channels": [channel_a.pk], "queue": "1"})
+    alice_client.post(
+        "/o/alpha/compose/", {"text": "Deux", "channels": [channel_a.pk], "queue": "1"}
+    )
+    one, two = Post.objects.filter(organization=org_a).order_by("pk")
+    assert one.scheduled_at == first
+    assert two.scheduled_at == first + timedelta(days=7)  # the slot is taken: next week
+
+
+def test_queueing_without_slots_says_what_to_do(
+    alice_client: Client, org_a: Organization, channel_a: Channel
+) -> None:
+    response = alice_client.post(
+        "/o/alpha/compose/", {"text": "Un", "channels": [channel_a.pk], "queue": "1"}
+    )
+    assert "posting slot" in response.content.decode() or "créneau" in response.content.decode()
+    assert not Post.objects.filter(organization=org_a).exists()
+
+
+def test_dragging_a_post_to_another_day_keeps_its_time(
+    alice: User, alice_client: Client, post_a: Post
+) -> None:
+    when = (
+        (timezone.now() + timedelta(days=2))
+        .astimezone(PARIS)
+        .replace(hour=18, minute=30, second=0, microsecond=0)
+    )
+    do_schedule_post(post_a, when=when, acting_user=alice)
+    target_day = (when + timedelta(days=3)).date()
+    response = alice_client.post(
+        f"/o/alpha/posts/{post_a.pk}/reschedule/",
+        {"date": target_day.isoformat()},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 204
+    post_a.refresh_from_db()
+    moved = post_a.scheduled_at.astimezone(PARIS)  # type: ignore[union-attr]
+    assert (moved.date(), moved.hour, moved.minute) == (target_day, 18, 30)
+    past = alice_client.post(
+        f"/o/alpha/posts/{post_a.pk}/reschedule/",
+        {"date": "2020-01-01"},
+        headers={"HX-Request": "true"},
+    )
+    assert past.status_code == 409
+
+
+def test_campaigns_group_posts_and_filter_the_calendar(
+    alice: User, alice_client: Client, org_a: Organization, channel_a: Channel
+) -> None:
+    alice_client.post(
+        "/o/alpha/campaigns/",
+        {
+            "name": "Mois sans tabac",
+            "color": "#aa3300",
+            "starts_on": "2026-11-01",
+            "ends_on": "2026-11-30",
+        },
+    )
+    from hygie.publishing.models import Campaign
+
+    campaign = Campaign.objects.get(organization=org_a)
+    when = (timezone.now() + timedelta(days=1)).astimezone(PARIS)
+    alice_client.post(
+        "/o/alpha/compose/",
+        {
+            "text": "Arrêter de fumer",
+            "channels": [channel_a.pk],
+            "campaign": campaign.pk,
+            "scheduled_at": when.strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
+    alice_client.post(
+        "/o/alpha/compose/",
+        {
+            "text": "Autre sujet",
+            "channels": [channel_a.pk],
+            "scheduled_at": when.strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
+    page = alice_client.get(f"/o/alpha/calendar/?month={when:%Y-%m}&campaign={campaign.pk}")
+    body = page.content.decode()
+    assert "Arrêter de fumer" in body and "Autre sujet" not in body
+    assert "#aa3300" in body
+    week = alice_client.get(f"/o/alpha/calendar/?view=week&week={when.date()}").content.decode()
+    assert "Arrêter de fumer" in week and "Autre sujet" in week
+    bad = alice_client.post(
+        "/o/alpha/campaigns/",
+        {"name": "X", "color": "#000000", "starts_on": "2026-12-01", "ends_on": "2026-11-01"},
+    )
+    assert Campaign.objects.filter(organization=org_a).count() == 1
+    assert bad.status_code == 200

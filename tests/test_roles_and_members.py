@@ -147,8 +147,10 @@ def test_the_analyst_can_change_nothing_through_any_url(
     login(client, analyst)
     before = org_b_snapshot(org_b)
     checked = 0
+    # A member's own settings are not the organisation's: renewing one's calendar address is.
+    personal = {"calendar/feed/renew/"}
     for route, _pattern in walk(get_resolver().url_patterns):
-        if "<slug:org_slug>" not in route:
+        if "<slug:org_slug>" not in route or any(route.endswith(p) for p in personal):
             continue
         for path in build_paths(route, populated_b, org_b.slug):
             response = client.post(path, POST_BODY)

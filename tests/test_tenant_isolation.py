@@ -29,6 +29,8 @@ ARGUMENT_SOURCES = {
     "member_id": "membership",
     "media_id": "media",
     "target_id": "target",
+    "campaign_id": "campaign",
+    "slot_id": "slot",
 }
 # URLs outside any organisation: they must not show B's data either, which the canary checks.
 NOT_ORG_SCOPED = {"uidb64", "token", "network"}

@@ -306,9 +306,10 @@ class MetaGraphProvider(Provider):
                 for page in data.get("data") or []
                 if isinstance(page, dict) and page.get("id") and page.get("access_token")
             )
-            paging = data.get("paging") if isinstance(data.get("paging"), dict) else {}
-            after = (paging.get("cursors") or {}).get("after") if paging.get("next") else None
-            if not after:
+            paging = data.get("paging")
+            cursors = paging.get("cursors") if isinstance(paging, dict) else None
+            after = cursors.get("after") if isinstance(cursors, dict) else None
+            if not after or not isinstance(paging, dict) or not paging.get("next"):
                 break
             params = {**params, "after": after}
         return pages

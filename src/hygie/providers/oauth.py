@@ -157,7 +157,7 @@ def token_request(
             specific = classify(response)
         return specific
 
-    payload: dict[str, Any] = {"params": dict(fields)} if method == "GET" else {"data": dict(fields)}
+    payload: dict[str, Any] = {"params" if method == "GET" else "data": dict(fields)}
     answer = http.request(
         method, url, classify=classify_token, headers=dict(headers or {}), **payload
     )

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -20,7 +21,9 @@ from hygie.lib.images import NotAnImage, sniff
 from hygie.publishing.exchange import ImportRow
 from hygie.publishing.models import (
     AttemptStatus,
+    Campaign,
     Post,
+    PostingSlot,
     PostMedia,
     PostStatus,
     PostTarget,
@@ -37,6 +40,7 @@ def _summary(post: Post) -> dict[str, Any]:
         "status": post.status,
         "scheduled_at": post.scheduled_at.isoformat() if post.scheduled_at else None,
         "channels": sorted(post.targets.values_list("channel_id", flat=True)) if post.pk else [],
+        "campaign": post.campaign_id,
     }
 
 
@@ -67,9 +71,16 @@ def _check_schedulable(post: Post, when: datetime, *, now_allowed: bool = False)
 
 @transaction.atomic
 def do_create_post(
-    org: Organization, *, text: str, channels: Iterable[Channel], acting_user: User
+    org: Organization,
+    *,
+    text: str,
+    channels: Iterable[Channel],
+    acting_user: User,
+    campaign: Campaign | None = None,
 ) -> Post:
-    post = Post.objects.create(organization=org, author=acting_user, text=text)
+    if campaign is not None and campaign.organization_id != org.pk:
+        raise ActionError(_("That campaign belongs to another organisation."))
+    post = Post.objects.create(organization=org, author=acting_user, text=text, campaign=campaign)
     _set_channels(post, channels)
     record_event(
         "post.created", actor=acting_user, organization=org, target=post, after=_summary(post)
@@ -79,16 +90,24 @@ def do_create_post(
 
 @transaction.atomic
 def do_update_post(
-    post: Post, *, text: str, channels: Iterable[Channel], acting_user: User
+    post: Post,
+    *,
+    text: str,
+    channels: Iterable[Channel],
+    acting_user: User,
+    campaign: Campaign | None = None,
 ) -> Post:
     post = Post.objects.select_for_update().get(pk=post.pk)
     if post.status not in EDITABLE:
         raise ActionError(
             _("A %(status)s post cannot be edited.") % {"status": post.get_status_display()}
         )
+    if campaign is not None and campaign.organization_id != post.organization_id:
+        raise ActionError(_("That campaign belongs to another organisation."))
     before = _summary(post)
     post.text = text
-    post.save(update_fields=["text", "updated_at"])
+    post.campaign = campaign
+    post.save(update_fields=["text", "campaign", "updated_at"])
     _set_channels(post, channels)
     if post.status == PostStatus.SCHEDULED and post.scheduled_at:
         _check_schedulable(post, post.scheduled_at)
@@ -320,3 +339,114 @@ def do_import_posts(
         "posts.imported", actor=acting_user, organization=org, after={"count": len(created)}
     )
     return created
+
+
+# --- Campaigns, posting slots, queue, rescheduling ------------------------------------------
+
+
+@transaction.atomic
+def do_save_campaign(
+    org: Organization, *, data: dict[str, Any], acting_user: User, campaign: Campaign | None = None
+) -> Campaign:
+    fields = ("name", "description", "color", "starts_on", "ends_on")
+    if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
+        raise ActionError(_("The campaign ends before it starts."))
+    before = {f: str(getattr(campaign, f)) for f in fields} if campaign else None
+    if campaign is None:
+        campaign = Campaign(organization=org)
+    campaign.name = data["name"]
+    campaign.description = data.get("description") or ""
+    campaign.color = data.get("color") or "#0f766e"
+    campaign.starts_on = data.get("starts_on")
+    campaign.ends_on = data.get("ends_on")
+    campaign.save()
+    record_event(
+        "campaign.saved",
+        actor=acting_user,
+        organization=org,
+        target=campaign,
+        before=before,
+        after={f: str(getattr(campaign, f)) for f in fields},
+    )
+    return campaign
+
+
+@transaction.atomic
+def do_add_slot(org: Organization, *, weekday: int, at: time, acting_user: User) -> PostingSlot:
+    if PostingSlot.objects.filter(organization=org, weekday=weekday, time=at).exists():
+        raise ActionError(_("This slot already exists."))
+    slot = PostingSlot.objects.create(organization=org, weekday=weekday, time=at)
+    record_event(
+        "posting_slot.added",
+        actor=acting_user,
+        organization=org,
+        target=slot,
+        after={"slot": str(slot)},
+    )
+    return slot
+
+
+@transaction.atomic
+def do_remove_slot(slot: PostingSlot, *, acting_user: User) -> None:
+    record_event(
+        "posting_slot.removed",
+        actor=acting_user,
+        organization=slot.organization,
+        target=slot,
+        before={"slot": str(slot)},
+    )
+    slot.delete()
+
+
+def next_free_slot(org: Organization, after: datetime, weeks: int = 12) -> datetime | None:
+    """The first posting slot after ``after`` with no post of the organisation at that time."""
+    slots = list(PostingSlot.objects.filter(organization=org))
+    if not slots:
+        return None
+    tz = ZoneInfo(org.timezone)
+    start = after.astimezone(tz)
+    taken = set(
+        Post.objects.filter(
+            organization=org,
+            status=PostStatus.SCHEDULED,
+            scheduled_at__gte=after,
+            scheduled_at__lt=after + timedelta(weeks=weeks),
+        ).values_list("scheduled_at", flat=True)
+    )
+    for offset in range(weeks * 7 + 1):
+        day = (start + timedelta(days=offset)).date()
+        for slot in sorted((s for s in slots if s.weekday == day.weekday()), key=lambda s: s.time):
+            when = datetime.combine(day, slot.time, tzinfo=tz)
+            if when > after and when not in taken:
+                return when
+    return None
+
+
+@transaction.atomic
+def do_queue_post(post: Post, *, acting_user: User) -> Post:
+    """Schedule the post at the next free posting slot."""
+    when = next_free_slot(post.organization, timezone.now())
+    if when is None:
+        raise ActionError(_("No free posting slot: add slots to the calendar first."))
+    return do_schedule_post(post, when=when, acting_user=acting_user)
+
+
+@transaction.atomic
+def do_reschedule_post(post: Post, *, when: datetime, acting_user: User) -> Post:
+    """Move a scheduled post (dragged on the calendar) to another time."""
+    post = Post.objects.select_for_update().get(pk=post.pk)
+    if post.status != PostStatus.SCHEDULED:
+        raise ActionError(_("Only a scheduled post can be moved."))
+    _check_schedulable(post, when)
+    before = _summary(post)
+    post.scheduled_at = when
+    post.save(update_fields=["scheduled_at", "updated_at"])
+    record_event(
+        "post.rescheduled",
+        actor=acting_user,
+        organization=post.organization,
+        target=post,
+        before=before,
+        after=_summary(post),
+    )
+    return post

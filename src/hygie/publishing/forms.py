@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hygie.accounts.models import Organization
 from hygie.channels.models import Channel, ChannelStatus
+from hygie.publishing.models import Campaign, PostingSlot
 
 
 class PostForm(forms.Form):
@@ -29,6 +30,11 @@ class PostForm(forms.Form):
         help_text=_("In the organisation's time zone. Empty: keep as a draft."),
     )
 
+    campaign = forms.ModelChoiceField(
+        label=_("Campaign"),
+        queryset=Campaign.objects.none(),
+        required=False,
+    )
     image = forms.FileField(
         label=_("Add an image"),
         required=False,
@@ -56,3 +62,32 @@ class PostForm(forms.Form):
         self.fields["channels"].queryset = Channel.objects.filter(  # type: ignore[attr-defined]
             organization=org, status=ChannelStatus.ACTIVE
         )
+        self.fields["campaign"].queryset = Campaign.objects.filter(  # type: ignore[attr-defined]
+            organization=org
+        )
+
+
+class CampaignForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    description = forms.CharField(
+        label=_("Goal"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    color = forms.RegexField(
+        label=_("Colour"),
+        regex=r"^#[0-9a-fA-F]{6}$",
+        initial="#0f766e",
+        widget=forms.TextInput(attrs={"type": "color"}),
+    )
+    starts_on = forms.DateField(
+        label=_("Starts"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    ends_on = forms.DateField(
+        label=_("Ends"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class SlotForm(forms.Form):
+    weekday = forms.TypedChoiceField(
+        label=_("Day"), coerce=int, choices=PostingSlot._meta.get_field("weekday").choices
+    )
+    time = forms.TimeField(label=_("Time"), widget=forms.TimeInput(attrs={"type": "time"}))

@@ -24,6 +24,53 @@ class PostStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class Campaign(OrgScopedModel):
+    """A theme of the communication strategy that posts belong to (Mois sans tabac, a launch)."""
+
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("goal"), blank=True)
+    color = models.CharField(_("colour"), max_length=7, default="#0f766e")
+    starts_on = models.DateField(_("starts"), null=True, blank=True)
+    ends_on = models.DateField(_("ends"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ["-starts_on", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PostingSlot(OrgScopedModel):
+    """A recurring time to publish ("every Tuesday at 18:00"): the queue fills these in order."""
+
+    weekday = models.PositiveSmallIntegerField(
+        _("day"),
+        choices=[
+            (0, _("Monday")),
+            (1, _("Tuesday")),
+            (2, _("Wednesday")),
+            (3, _("Thursday")),
+            (4, _("Friday")),
+            (5, _("Saturday")),
+            (6, _("Sunday")),
+        ],
+    )
+    time = models.TimeField(_("time"))
+
+    class Meta:
+        ordering = ["weekday", "time"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "weekday", "time"], name="one_slot_per_time"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.time:%H:%M}"
+
+
 class Post(OrgScopedModel):
     """A text for the organisation's channels, with its place on the editorial calendar."""
 
@@ -39,6 +86,14 @@ class Post(OrgScopedModel):
     )
     scheduled_at = models.DateTimeField(_("scheduled for"), null=True, blank=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    campaign = models.ForeignKey(
+        Campaign,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="posts",
+        verbose_name=_("campaign"),
+    )
     channels: models.ManyToManyField[Channel, PostTarget] = models.ManyToManyField(
         "channels.Channel", through="PostTarget", related_name="posts", verbose_name=_("channels")
     )

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,8 +28,8 @@ from hygie.core.access import OrgRequest, access_scoped, org_view
 from hygie.providers.registry import provider_class
 from hygie.providers.text import measure
 from hygie.publishing import actions, exchange
-from hygie.publishing.forms import PostForm
-from hygie.publishing.models import Post, PostMedia, PostTarget
+from hygie.publishing.forms import CampaignForm, PostForm, SlotForm
+from hygie.publishing.models import Campaign, Post, PostingSlot, PostMedia, PostTarget
 from hygie.publishing.tasks import dispatch_due_posts
 
 
@@ -45,8 +45,24 @@ def _month_from(request: OrgRequest) -> date:
 @org_view(Perm.POSTS_VIEW)
 @require_safe
 def calendar(request: OrgRequest) -> HttpResponse:
-    month = _month_from(request)
-    weeks = pycalendar.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month)
+    """Month (default) or week view of the organisation's posts, in its time zone."""
+    view = "week" if request.GET.get("view") == "week" else "month"
+    today = timezone.localdate()
+    if view == "week":
+        try:
+            anchor = date.fromisoformat(request.GET.get("week", ""))
+        except ValueError:
+            anchor = today
+        monday = anchor - timedelta(days=anchor.weekday())
+        weeks = [[monday + timedelta(days=i) for i in range(7)]]
+        month = monday.replace(day=1)
+        previous_link = f"?view=week&week={monday - timedelta(days=7)}"
+        next_link = f"?view=week&week={monday + timedelta(days=7)}"
+    else:
+        month = _month_from(request)
+        weeks = pycalendar.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month)
+        previous_link = f"?month={(month - timedelta(days=1)):%Y-%m}"
+        next_link = f"?month={(month + timedelta(days=32)).replace(day=1):%Y-%m}"
     tz = timezone.get_current_timezone()
     start = datetime.combine(weeks[0][0], time.min, tzinfo=tz)
     end = datetime.combine(weeks[-1][-1] + timedelta(days=1), time.min, tzinfo=tz)
@@ -56,9 +72,14 @@ def calendar(request: OrgRequest) -> HttpResponse:
             Q(published_at__gte=start, published_at__lt=end)
             | Q(published_at__isnull=True, scheduled_at__gte=start, scheduled_at__lt=end)
         )
+        .select_related("campaign")
         .prefetch_related("targets__channel")
         .order_by("scheduled_at")
     )
+    campaigns = Campaign.objects.filter(organization=request.org)
+    campaign_id = request.GET.get("campaign", "")
+    if campaign_id.isdigit():
+        posts = posts.filter(campaign_id=int(campaign_id))
     by_day: dict[date, list[Post]] = defaultdict(list)
     for post in posts:
         when = post.published_at or post.scheduled_at
@@ -67,19 +88,21 @@ def calendar(request: OrgRequest) -> HttpResponse:
     drafts = Post.objects.filter(
         organization=request.org, status="draft", scheduled_at__isnull=True
     ).order_by("-updated_at")[:10]
-    previous = (month - timedelta(days=1)).replace(day=1)
-    following = (month + timedelta(days=32)).replace(day=1)
     return render(
         request,
         "publishing/calendar.html",
         {
+            "view": view,
             "month": month,
             "weeks": [[(day, by_day.get(day, [])) for day in week] for week in weeks],
-            "previous": previous,
-            "following": following,
-            "today": timezone.localdate(),
+            "previous_link": previous_link,
+            "next_link": next_link,
+            "today": today,
             "drafts": drafts,
+            "campaigns": campaigns,
+            "campaign_id": campaign_id,
             "can_compose": request.membership.has_perm(Perm.POSTS_COMPOSE),
+            "can_move": request.membership.has_perm(Perm.POSTS_SCHEDULE),
             "feed_url": django_settings.HYGIE_BASE_URL
             + reverse("calendar_feed", args=[request.membership.feed_token]),
         },
@@ -92,11 +115,19 @@ def _save(request: OrgRequest, form: PostForm, post: Post | None) -> Post:
     data = form.cleaned_data
     if post is None:
         post = actions.do_create_post(
-            request.org, text=data["text"], channels=data["channels"], acting_user=request.user
+            request.org,
+            text=data["text"],
+            channels=data["channels"],
+            acting_user=request.user,
+            campaign=data.get("campaign"),
         )
     else:
         post = actions.do_update_post(
-            post, text=data["text"], channels=data["channels"], acting_user=request.user
+            post,
+            text=data["text"],
+            channels=data["channels"],
+            acting_user=request.user,
+            campaign=data.get("campaign"),
         )
     image = data.get("image")
     if image:
@@ -115,6 +146,10 @@ def _save(request: OrgRequest, form: PostForm, post: Post | None) -> Post:
             post, when=timezone.now(), acting_user=request.user, now_allowed=True
         )
         transaction.on_commit(lambda: dispatch_due_posts.delay())
+    elif "queue" in request.POST:
+        if not request.membership.has_perm(Perm.POSTS_SCHEDULE):
+            raise ActionError(_("Your role cannot schedule posts: save a draft for review."))
+        post = actions.do_queue_post(post, acting_user=request.user)
     elif when and request.membership.has_perm(Perm.POSTS_SCHEDULE):
         post = actions.do_schedule_post(post, when=when, acting_user=request.user)
     elif when:
@@ -148,6 +183,7 @@ def post_detail(request: OrgRequest, post_id: int) -> HttpResponse:
         "text": post.text,
         "channels": list(post.targets.values_list("channel_id", flat=True)),
         "scheduled_at": timezone.localtime(post.scheduled_at) if post.scheduled_at else None,
+        "campaign": post.campaign_id,
     }
     form = PostForm(
         request.POST if request.method == "POST" else None,
@@ -380,3 +416,136 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="hygie-{org.slug}.ics"'
     return response
+
+
+@org_view(Perm.POSTS_SCHEDULE)
+@require_POST
+def post_reschedule(request: OrgRequest, post_id: int) -> HttpResponse:
+    """Dragged to another day on the calendar: same time of day, new date (or new time)."""
+    post = access_scoped(Post.objects.all(), request, post_id)
+    current = timezone.localtime(post.scheduled_at) if post.scheduled_at else None
+    try:
+        day = date.fromisoformat(request.POST.get("date", ""))
+        at = (
+            time.fromisoformat(request.POST["time"])
+            if request.POST.get("time")
+            else (current.timetz().replace(tzinfo=None) if current else time(9, 0))
+        )
+        when = datetime.combine(day, at, tzinfo=timezone.get_current_timezone())
+        actions.do_reschedule_post(post, when=when, acting_user=request.user)
+    except (ValueError, KeyError):
+        messages.error(request, _("That is not a date."))
+        status = 400
+    except ActionError as exc:
+        messages.error(request, str(exc))
+        status = 409
+    else:
+        messages.success(
+            request, _("Moved to %(when)s.") % {"when": when.strftime("%d/%m/%Y %H:%M")}
+        )
+        status = 200
+    if request.headers.get("HX-Request"):
+        response = HttpResponse(status=204 if status == 200 else status)
+        response["HX-Refresh"] = "true"
+        return response
+    return redirect(
+        f"{reverse('publishing:calendar', args=[request.org.slug])}"
+        f"?month={(when if status == 200 else timezone.now()):%Y-%m}"
+    )
+
+
+@org_view(Perm.POSTS_VIEW)
+@require_http_methods(["GET", "POST"])
+def campaign_list(request: OrgRequest) -> HttpResponse:
+    can_manage = request.membership.has_perm(Perm.POSTS_SCHEDULE)
+    form = CampaignForm(request.POST or None)
+    if request.method == "POST":
+        if not can_manage:
+            return HttpResponse(status=403)
+        if form.is_valid():
+            try:
+                actions.do_save_campaign(
+                    request.org, data=form.cleaned_data, acting_user=request.user
+                )
+            except ActionError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Campaign saved."))
+                return redirect("publishing:campaigns", org_slug=request.org.slug)
+    campaigns = (
+        Campaign.objects.filter(organization=request.org)
+        .annotate(n_posts=Count("posts"))
+        .order_by("-starts_on", "name")
+    )
+    return render(
+        request,
+        "publishing/campaigns.html",
+        {"campaigns": campaigns, "form": form, "can_manage": can_manage},
+    )
+
+
+@org_view(Perm.POSTS_SCHEDULE)
+@require_http_methods(["GET", "POST"])
+def campaign_edit(request: OrgRequest, campaign_id: int) -> HttpResponse:
+    campaign = access_scoped(Campaign.objects.all(), request, campaign_id)
+    initial = {
+        f: getattr(campaign, f) for f in ("name", "description", "color", "starts_on", "ends_on")
+    }
+    form = CampaignForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.do_save_campaign(
+                request.org, data=form.cleaned_data, acting_user=request.user, campaign=campaign
+            )
+        except ActionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Campaign saved."))
+            return redirect("publishing:campaigns", org_slug=request.org.slug)
+    posts = campaign.posts.order_by("scheduled_at")[:200]
+    return render(
+        request,
+        "publishing/campaign_edit.html",
+        {"campaign": campaign, "form": form, "posts": posts},
+    )
+
+
+@org_view(Perm.POSTS_VIEW)
+@require_http_methods(["GET", "POST"])
+def slots(request: OrgRequest) -> HttpResponse:
+    can_manage = request.membership.has_perm(Perm.POSTS_SCHEDULE)
+    form = SlotForm(request.POST or None)
+    if request.method == "POST":
+        if not can_manage:
+            return HttpResponse(status=403)
+        if form.is_valid():
+            try:
+                actions.do_add_slot(
+                    request.org,
+                    weekday=form.cleaned_data["weekday"],
+                    at=form.cleaned_data["time"],
+                    acting_user=request.user,
+                )
+            except ActionError as exc:
+                form.add_error(None, str(exc))
+            else:
+                return redirect("publishing:slots", org_slug=request.org.slug)
+    next_slot = actions.next_free_slot(request.org, timezone.now())
+    return render(
+        request,
+        "publishing/slots.html",
+        {
+            "slots": PostingSlot.objects.filter(organization=request.org),
+            "form": form,
+            "can_manage": can_manage,
+            "next_slot": next_slot,
+        },
+    )
+
+
+@org_view(Perm.POSTS_SCHEDULE)
+@require_POST
+def slot_remove(request: OrgRequest, slot_id: int) -> HttpResponse:
+    slot = access_scoped(PostingSlot.objects.all(), request, slot_id)
+    actions.do_remove_slot(slot, acting_user=request.user)
+    return redirect("publishing:slots", org_slug=request.org.slug)

@@ -8,9 +8,16 @@ fields ``name``, ``createTime``, ``state`` and ``searchUrl``. Errors are Google 
 ``{"error": {code, message, status, details}}``. The discovery documents shipped with
 google-api-python-client do not include v4, so nothing else was checked.
 
-Credentials: ``access_token``, ``refresh_token``, ``expires_at``, ``client_id``,
-``client_secret``. Settings: ``location`` (``accounts/…/locations/…``) and ``media_urls``
-(image filename → public URL Google can fetch).
+Credentials: ``access_token``, ``refresh_token``, ``expires_at``; refreshing uses the operator's
+application (``Account.app``), else ``client_id`` and ``client_secret`` kept in the credentials.
+Settings: ``location`` (``accounts/…/locations/…``) and ``media_urls`` (image filename → public
+URL Google can fetch).
+
+Connecting (digest §6.1): Google OAuth 2 with PKCE S256, scope ``business.manage``,
+``access_type=offline&prompt=consent`` so that a refresh token is issued. Accounts come from the
+Account Management API (``GET /v1/accounts``), their locations from the Business Information API
+(``GET /v1/{account}/locations?readMask=…``), which names them ``locations/{id}`` (its Location
+reference, not the digest): the v4 resource is ``{account}/{location}``.
 """
 
 from __future__ import annotations
@@ -23,8 +30,12 @@ from typing import Any, ClassVar
 import httpx
 
 from hygie.providers.base import (
+    Account,
     Capability,
+    ConnectableAccount,
     Limits,
+    OAuthApp,
+    OAuthEndpoints,
     OutboundPost,
     Provider,
     PublishResult,
@@ -36,7 +47,8 @@ from hygie.providers.errors import (
     Rejected,
     Transient,
 )
-from hygie.providers.http import parse_retry_after
+from hygie.providers.http import ProviderHttp, parse_retry_after
+from hygie.providers.oauth import authorize_url, client, credentials_from, relocate, token_request
 from hygie.providers.text import LengthRule
 from hygie.providers.versions import API_VERSIONS
 
@@ -45,6 +57,20 @@ _LOCATION = re.compile(r"accounts/[^/]+/locations/[^/]+")
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)s$")
 _FRACTION = re.compile(r"\.(\d+)")
 LIST_PAGES = 3
+TOKEN_URL = "https://oauth2.googleapis.com/token"
+OAUTH = OAuthEndpoints(
+    authorize_url="https://accounts.google.com/o/oauth2/v2/auth",
+    token_url=TOKEN_URL,
+    scopes=("https://www.googleapis.com/auth/business.manage",),
+    pkce=True,
+)
+ACCOUNTS_URL = "https://mybusinessaccountmanagement.googleapis.com/v1/accounts"
+LOCATIONS_URL = "https://mybusinessbusinessinformation.googleapis.com/v1/{account}/locations"
+# accounts.list takes at most 20 per page, locations.list 100; pages read at most.
+ACCOUNTS_PER_PAGE = 20
+LOCATIONS_PER_PAGE = 100
+DISCOVERY_PAGES = 10
+LOCATION_FIELDS = "name,title,storefrontAddress"
 
 
 def parse_google_time(value: str) -> datetime | None:
@@ -83,7 +109,8 @@ class GoogleBusinessProvider(Provider):
     limits = Limits(length=LengthRule(1500, "characters"), max_images=1)
     default_base_url = "https://mybusiness.googleapis.com"
     auth_method = "oauth2"
-    token_url: ClassVar[str] = "https://oauth2.googleapis.com/token"
+    token_url: ClassVar[str] = TOKEN_URL
+    oauth = OAUTH
 
     # --- plumbing ---------------------------------------------------------------------------
 
@@ -206,15 +233,22 @@ class GoogleBusinessProvider(Provider):
 
     def _token_endpoint(self) -> str:
         """The production token URL; with a base_url override (tests), the same path there."""
-        if self.account.base_url:
-            return f"{self.base_url}{httpx.URL(self.token_url).path}"
-        return self.token_url
+        return relocate(self.token_url, self.account.base_url)
+
+    def _client(self) -> tuple[str, str]:
+        """The OAuth client: the operator's application, else what the credentials kept."""
+        app = self.account.app
+        if app is not None:
+            return app.client_id, app.client_secret
+        credentials = self.account.credentials
+        return str(credentials.get("client_id", "")), str(credentials.get("client_secret", ""))
 
     def refresh(self) -> None:
         credentials = self.account.credentials
         refresh_token = credentials.get("refresh_token")
         if not refresh_token:
             raise AuthExpired("Google gave no refresh token: reconnect the channel")
+        client_id, client_secret = self._client()
         try:
             answer = self.call(
                 "POST",
@@ -222,8 +256,8 @@ class GoogleBusinessProvider(Provider):
                 data={
                     "grant_type": "refresh_token",
                     "refresh_token": refresh_token,
-                    "client_id": credentials.get("client_id", ""),
-                    "client_secret": credentials.get("client_secret", ""),
+                    "client_id": client_id,
+                    "client_secret": client_secret,
                 },
             )
         except Rejected as exc:
@@ -243,3 +277,113 @@ class GoogleBusinessProvider(Provider):
             refresh_token=data.get("refresh_token") or refresh_token,
             expires_at=time.time() + float(data["expires_in"]) if data.get("expires_in") else None,
         )
+
+    # --- connecting -------------------------------------------------------------------------
+
+    @classmethod
+    def authorization_url(
+        cls, app: OAuthApp, *, redirect_uri: str, state: str, code_challenge: str
+    ) -> str:
+        """Google's consent page; offline access and a forced consent, for a refresh token."""
+        return authorize_url(
+            OAUTH,
+            app,
+            redirect_uri=redirect_uri,
+            state=state,
+            code_challenge=code_challenge,
+            extra={"access_type": "offline", "prompt": "consent"},
+        )
+
+    @classmethod
+    def exchange_code(
+        cls,
+        app: OAuthApp,
+        *,
+        code: str,
+        redirect_uri: str,
+        code_verifier: str,
+        http: ProviderHttp | None = None,
+        base_url: str | None = None,
+    ) -> dict[str, Any]:
+        """``POST https://oauth2.googleapis.com/token`` with the PKCE verifier."""
+        with client(http) as session:
+            token = token_request(
+                session,
+                relocate(OAUTH.token_url, base_url),
+                {
+                    "grant_type": "authorization_code",
+                    "code": code,
+                    "redirect_uri": redirect_uri,
+                    "client_id": app.client_id,
+                    "client_secret": app.client_secret,
+                    "code_verifier": code_verifier,
+                },
+                label=cls.label,
+            )
+        return credentials_from(token)
+
+    @classmethod
+    def discover_accounts(
+        cls,
+        credentials: dict[str, Any],
+        *,
+        app: OAuthApp | None = None,
+        http: ProviderHttp | None = None,
+        base_url: str | None = None,
+    ) -> list[ConnectableAccount]:
+        """Every location of every account the user may manage, each with the same token."""
+        with client(http) as session:
+            reader = cls(
+                Account(handle="", credentials=dict(credentials), base_url=base_url, app=app),
+                session,
+            )
+            found: list[ConnectableAccount] = []
+            accounts = reader._list(
+                relocate(ACCOUNTS_URL, base_url), "accounts", {"pageSize": ACCOUNTS_PER_PAGE}
+            )
+            for account in accounts:
+                account_name = str(account.get("name") or "")
+                if not account_name.startswith("accounts/"):
+                    continue
+                url = relocate(LOCATIONS_URL.format(account=account_name), base_url)
+                params = {"readMask": LOCATION_FIELDS, "pageSize": LOCATIONS_PER_PAGE}
+                try:
+                    locations = reader._list(url, "locations", params)
+                except Rejected:
+                    continue  # an account whose locations this user may not list
+                for location in locations:
+                    found.extend(cls._connectable(account_name, location, credentials))
+            return found
+
+    @staticmethod
+    def _connectable(
+        account_name: str, location: dict[str, Any], credentials: dict[str, Any]
+    ) -> list[ConnectableAccount]:
+        name = str(location.get("name") or "").strip("/")
+        # Business Information names a location "locations/{id}"; v4 wants it under its account.
+        resource = name if name.startswith("accounts/") else f"{account_name}/{name}"
+        if not _LOCATION.fullmatch(resource):
+            return []
+        title = str(location.get("title") or resource)
+        address = location.get("storefrontAddress")
+        locality = address.get("locality") if isinstance(address, dict) else None
+        return [
+            ConnectableAccount(
+                handle=title,
+                name=f"{title} ({locality})" if locality else title,
+                credentials=dict(credentials),
+                settings={"location": resource},
+            )
+        ]
+
+    def _list(self, url: str, key: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """Every item of a Google list call, following ``nextPageToken``."""
+        items: list[dict[str, Any]] = []
+        for _page in range(DISCOVERY_PAGES):
+            answer = self.call("GET", url, headers=self._auth(), params=params)
+            data = answer.data if isinstance(answer.data, dict) else {}
+            items.extend(item for item in data.get(key) or [] if isinstance(item, dict))
+            if not data.get("nextPageToken"):
+                break
+            params = {**params, "pageToken": data["nextPageToken"]}
+        return items

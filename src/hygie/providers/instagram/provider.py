@@ -17,8 +17,9 @@ The Graph API cannot delete published media (the digest: "historically unsupport
 ``delete`` refuses and the provider does not declare DELETE.
 
 Connecting (digest §2, "Instagram API with Facebook Login"): Facebook Login, then for each Page
-of ``GET /me/accounts`` its professional account, ``GET /{page-id}?fields=instagram_business_account``;
-the channel keeps the Page token.
+of ``GET /me/accounts`` its professional account,
+``GET /{page-id}?fields=instagram_business_account``, and that account's ``username``
+(``GET /{ig-user-id}?fields=id,username,name``); the channel keeps the Page token.
 """
 
 from __future__ import annotations

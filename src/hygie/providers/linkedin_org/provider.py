@@ -395,7 +395,8 @@ class LinkedInOrgProvider(Provider):
         organization_id = urn.removeprefix(ORGANIZATION_PREFIX)
         try:
             answer = self.call(
-                "GET", f"/rest/organizations/{quote(organization_id, safe='')}",
+                "GET",
+                f"/rest/organizations/{quote(organization_id, safe='')}",
                 headers=self._headers(),
             )
         except Rejected:

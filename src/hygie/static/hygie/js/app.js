@@ -22,3 +22,32 @@
   document.addEventListener("DOMContentLoaded", function () { bindCounters(document); });
   document.addEventListener("htmx:afterSwap", function (e) { bindCounters(e.target); });
 })();
+// Drag a scheduled post to another day of the calendar (mouse); the post page stays the
+// keyboard way to change its date.
+(function () {
+  "use strict";
+  var dragged = null;
+  document.addEventListener("dragstart", function (e) {
+    var chip = e.target.closest && e.target.closest("[data-move-url]");
+    if (!chip) return;
+    dragged = chip;
+    e.dataTransfer.effectAllowed = "move";
+    e.dataTransfer.setData("text/plain", chip.getAttribute("data-move-url"));
+  });
+  document.addEventListener("dragover", function (e) {
+    if (dragged && e.target.closest && e.target.closest("[data-drop-date]")) e.preventDefault();
+  });
+  document.addEventListener("drop", function (e) {
+    var cell = e.target.closest && e.target.closest("[data-drop-date]");
+    if (!cell || !dragged) return;
+    e.preventDefault();
+    var url = dragged.getAttribute("data-move-url");
+    dragged = null;
+    var headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
+    var body = new URLSearchParams({ date: cell.getAttribute("data-drop-date") });
+    headers["Content-Type"] = "application/x-www-form-urlencoded";
+    headers["HX-Request"] = "true";
+    fetch(url, { method: "POST", headers: headers, body: body, credentials: "same-origin" })
+      .then(function () { window.location.reload(); });
+  });
+})();
