@@ -354,7 +354,7 @@ def import_csv(request: OrgRequest) -> HttpResponse:
     errors: list[str] = []
     if request.method == "POST":
         upload = request.FILES.get("file")
-        if upload is None or upload.size > 2_000_000:
+        if upload is None or (upload.size or 0) > 2_000_000:
             errors = [_("Choose a CSV file of 2 MB at most.")]
         else:
             channels = list(Channel.objects.filter(organization=request.org))
