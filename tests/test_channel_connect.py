@@ -128,3 +128,48 @@ def test_an_oauth_return_without_the_state_we_issued_is_refused(
     response = alice_client.get("/channels/oauth/x/callback/?code=abc&state=forged")
     assert response.status_code == 302
     assert not Channel.objects.filter(organization=org_a).exists()
+
+
+def test_an_x_account_is_connected_through_oauth_with_pkce(
+    alice_client: Client, org_a: Organization, net: FakeNetwork, settings: object
+) -> None:
+    from urllib.parse import parse_qs, urlparse
+
+    settings.HYGIE_OAUTH_APPS = {"x": {"client_id": "cid", "client_secret": ""}}  # type: ignore[attr-defined]
+    settings.HYGIE_PROVIDER_BASE_URLS = {"x": net.url}  # type: ignore[attr-defined]
+    net.route(
+        "POST",
+        r"/2/oauth2/token",
+        Reply(
+            200,
+            {
+                "token_type": "bearer",
+                "expires_in": 7200,
+                "access_token": "acc",
+                "scope": "tweet.write",
+                "refresh_token": "ref",
+            },
+        ),
+    )
+    net.route(
+        "GET",
+        r"/2/users/me",
+        Reply(200, {"data": {"id": "42", "name": "Pharmacie Alpha", "username": "alpha"}}),
+    )
+    start = alice_client.post("/o/alpha/channels/connect/x/authorise/")
+    query = parse_qs(urlparse(start.url).query)
+    assert query["client_id"] == ["cid"] and query["code_challenge_method"] == ["S256"]
+    state = query["state"][0]
+    back = alice_client.get(f"/channels/oauth/x/callback/?code=the-code&state={state}")
+    assert back.url == "/o/alpha/channels/connect/choose/"
+    token_request = net.requests_to("POST", r"/2/oauth2/token")[0]
+    assert b"code_verifier=" in token_request.body and b"code=the-code" in token_request.body
+    choose = alice_client.get("/o/alpha/channels/connect/choose/").content.decode()
+    assert "@alpha" in choose
+    alice_client.post("/o/alpha/channels/connect/choose/", {"account": ["@alpha"]})
+    channel = Channel.objects.get(organization=org_a, network="x")
+    assert channel.credentials_dict()["access_token"] == "acc"
+    assert channel.credentials_dict()["expires_at"] > 0
+    # The state is single use.
+    again = alice_client.get(f"/channels/oauth/x/callback/?code=the-code&state={state}")
+    assert again.url == "/"

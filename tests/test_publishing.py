@@ -309,3 +309,33 @@ def test_campaigns_group_posts_and_filter_the_calendar(
     )
     assert Campaign.objects.filter(organization=org_a).count() == 1
     assert bad.status_code == 200
+
+
+def test_a_network_gets_its_own_text_when_the_post_has_a_variant(
+    alice: User, alice_client: Client, org_a: Organization, channel_a: Channel
+) -> None:
+    from hygie.channels.actions import do_connect_channel
+    from hygie.publishing.engine import outbound
+    from hygie.publishing.models import PublishAttempt
+
+    x = do_connect_channel(org_a, network="x", name="X", handle="@alpha", acting_user=alice)
+    alice_client.post(
+        "/o/alpha/compose/",
+        {
+            "text": "Texte long pour Facebook, avec tous les détails.",
+            "channels": [channel_a.pk, x.pk],
+            "variant_x": "Version courte #grippe",
+        },
+    )
+    post = Post.objects.get(organization=org_a)
+    assert post.text_for("x") == "Version courte #grippe"
+    assert post.text_for("facebook_page").startswith("Texte long")
+    body = alice_client.post(
+        "/o/alpha/compose/check/",
+        {"text": post.text, "channels": [x.pk], "variant_x": "Version courte #grippe <b>"},
+    ).content.decode()
+    assert "own text" in body or "texte propre" in body
+    assert '<span class="tag">#grippe</span>' in body and "&lt;b&gt;" in body
+    target = post.targets.get(channel=x)
+    attempt = PublishAttempt.objects.create(target=target, next_try_at=timezone.now())
+    assert outbound(attempt).text == "Version courte #grippe"

@@ -262,6 +262,8 @@ HYGIE_OAUTH_APPS = {
     for network in ("facebook_page", "instagram", "linkedin_org", "x", "google_business")
     if env_str(f"HYGIE_OAUTH_{network.upper()}_CLIENT_ID")
 }
+# Where each network's API is, when not at its usual address (tests, private deployments).
+HYGIE_PROVIDER_BASE_URLS: dict[str, str] = {}
 # Plain-http API addresses (a Mastodon instance, a Bluesky PDS) are refused in production.
 HYGIE_ALLOW_HTTP_PROVIDERS = env_bool("HYGIE_ALLOW_HTTP_PROVIDERS", not PRODUCTION)
 

@@ -190,13 +190,15 @@ def oauth_callback(request: HttpRequest, network: str) -> HttpResponse:
     if app is None:
         raise Http404
     try:
+        base_url = django_settings.HYGIE_PROVIDER_BASE_URLS.get(network)
         credentials = cls.exchange_code(
             app,
             code=request.GET.get("code", ""),
             redirect_uri=_redirect_uri(network),
             code_verifier=pending["verifier"],
+            base_url=base_url,
         )
-        accounts = cls.discover_accounts(credentials, app=app)
+        accounts = cls.discover_accounts(credentials, app=app, base_url=base_url)
     except ProviderError as exc:
         messages.error(
             request,

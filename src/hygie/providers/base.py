@@ -270,16 +270,26 @@ class Provider(ABC):
 
     @classmethod
     def exchange_code(
-        cls, app: OAuthApp, *, code: str, redirect_uri: str, code_verifier: str,
-        http: ProviderHttp | None = None, base_url: str | None = None,
+        cls,
+        app: OAuthApp,
+        *,
+        code: str,
+        redirect_uri: str,
+        code_verifier: str,
+        http: ProviderHttp | None = None,
+        base_url: str | None = None,
     ) -> dict[str, Any]:
         """Trade the authorization code for credentials (with ``expires_at`` when known)."""
         raise NotImplementedError(f"{cls.label} is not connected through OAuth")
 
     @classmethod
     def discover_accounts(
-        cls, credentials: dict[str, Any], *, app: OAuthApp | None = None,
-        http: ProviderHttp | None = None, base_url: str | None = None,
+        cls,
+        credentials: dict[str, Any],
+        *,
+        app: OAuthApp | None = None,
+        http: ProviderHttp | None = None,
+        base_url: str | None = None,
     ) -> list[ConnectableAccount]:
         """The accounts these credentials may publish to (Pages, organisations, locations)."""
         raise NotImplementedError(f"{cls.label} is not connected through OAuth")

@@ -163,7 +163,8 @@ def token_request(
     )
     data = answer.data if isinstance(answer.data, dict) else {}
     if not data.get("access_token"):
-        raise Rejected(f"{label} returned no access token: {str(answer.data)[:200]}")
+        # The body is not quoted: it may hold other secrets.
+        raise Rejected(f"{label} returned no access token (answer fields: {sorted(data)})")
     return data
 
 

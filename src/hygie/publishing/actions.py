@@ -27,6 +27,7 @@ from hygie.publishing.models import (
     PostMedia,
     PostStatus,
     PostTarget,
+    PostVariant,
     PublishAttempt,
     TargetStatus,
 )
@@ -41,7 +42,20 @@ def _summary(post: Post) -> dict[str, Any]:
         "scheduled_at": post.scheduled_at.isoformat() if post.scheduled_at else None,
         "channels": sorted(post.targets.values_list("channel_id", flat=True)) if post.pk else [],
         "campaign": post.campaign_id,
+        "variants": {v.network: v.text for v in post.variants.all()} if post.pk else {},
     }
+
+
+def _set_variants(post: Post, variants: dict[str, str] | None) -> None:
+    if variants is None:
+        return
+    for network, text in variants.items():
+        if text.strip():
+            PostVariant.objects.update_or_create(
+                post=post, network=network, defaults={"text": text}
+            )
+        else:
+            PostVariant.objects.filter(post=post, network=network).delete()
 
 
 def _set_channels(post: Post, channels: Iterable[Channel]) -> None:
@@ -77,11 +91,13 @@ def do_create_post(
     channels: Iterable[Channel],
     acting_user: User,
     campaign: Campaign | None = None,
+    variants: dict[str, str] | None = None,
 ) -> Post:
     if campaign is not None and campaign.organization_id != org.pk:
         raise ActionError(_("That campaign belongs to another organisation."))
     post = Post.objects.create(organization=org, author=acting_user, text=text, campaign=campaign)
     _set_channels(post, channels)
+    _set_variants(post, variants)
     record_event(
         "post.created", actor=acting_user, organization=org, target=post, after=_summary(post)
     )
@@ -96,6 +112,7 @@ def do_update_post(
     channels: Iterable[Channel],
     acting_user: User,
     campaign: Campaign | None = None,
+    variants: dict[str, str] | None = None,
 ) -> Post:
     post = Post.objects.select_for_update().get(pk=post.pk)
     if post.status not in EDITABLE:
@@ -109,6 +126,7 @@ def do_update_post(
     post.campaign = campaign
     post.save(update_fields=["text", "campaign", "updated_at"])
     _set_channels(post, channels)
+    _set_variants(post, variants)
     if post.status == PostStatus.SCHEDULED and post.scheduled_at:
         _check_schedulable(post, post.scheduled_at)
     record_event(

@@ -45,6 +45,7 @@ from hygie.providers.errors import (
     RateLimited,
 )
 from hygie.providers.registry import provider_class
+from hygie.providers.text import find_urls
 from hygie.publishing.models import (
     AttemptStatus,
     Post,
@@ -148,8 +149,14 @@ def outbound(attempt: PublishAttempt) -> OutboundPost:
         media.append(
             MediaItem(data, item.mime_type, item.alt_text, item.filename, item.width, item.height)
         )
+    text = post.text_for(attempt.target.channel.network)
+    urls = [url for _start, _end, url in find_urls(text)]
     return OutboundPost(
-        text=post.text, media=tuple(media), language="fr", created_at=attempt.created_at
+        text=text,
+        media=tuple(media),
+        language="fr",
+        link=urls[0] if urls and not media else None,
+        created_at=attempt.created_at,
     )
 
 

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from hygie.accounts.models import Organization
-from hygie.channels.models import Channel, ChannelStatus
+from hygie.channels.models import Channel, ChannelStatus, Network
 from hygie.publishing.models import Campaign, PostingSlot
 
 
@@ -65,6 +65,28 @@ class PostForm(forms.Form):
         self.fields["campaign"].queryset = Campaign.objects.filter(  # type: ignore[attr-defined]
             organization=org
         )
+        # One optional text per network the organisation publishes to.
+        networks = sorted(
+            set(
+                Channel.objects.filter(organization=org, status=ChannelStatus.ACTIVE).values_list(
+                    "network", flat=True
+                )
+            )
+        )
+        self.variant_networks = []
+        for network in networks:
+            label = str(Network(network).label)
+            self.fields[f"variant_{network}"] = forms.CharField(
+                label=_("Text for %(network)s") % {"network": label},
+                required=False,
+                max_length=10_000,
+                widget=forms.Textarea(attrs={"rows": 3, "class": "variant"}),
+                help_text=_("Empty: the main text."),
+            )
+            self.variant_networks.append(network)
+
+    def variants(self) -> dict[str, str]:
+        return {n: self.cleaned_data.get(f"variant_{n}", "") for n in self.variant_networks}
 
 
 class CampaignForm(forms.Form):

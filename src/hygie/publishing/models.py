@@ -112,6 +112,29 @@ class Post(OrgScopedModel):
     def calendar_at(self) -> datetime | None:
         return self.published_at or self.scheduled_at
 
+    def text_for(self, network: str) -> str:
+        """The text to publish on ``network``: its variant if there is one."""
+        for variant in self.variants.all():
+            if variant.network == network and variant.text.strip():
+                return variant.text
+        return self.text
+
+
+class PostVariant(models.Model):
+    """The post's text adapted for one network (shorter for X, hashtags for Instagram…)."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="variants")
+    network = models.CharField(_("network"), max_length=32)
+    text = models.TextField(_("text"), max_length=10_000)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["post", "network"], name="one_variant_per_network")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.post} ({self.network})"
+
 
 class TargetStatus(models.TextChoices):
     PENDING = "pending", _("Waiting")

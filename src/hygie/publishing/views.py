@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar as pycalendar
+import re
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -17,6 +18,8 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -26,7 +29,7 @@ from hygie.accounts.roles import Perm
 from hygie.channels.models import Channel
 from hygie.core.access import OrgRequest, access_scoped, org_view
 from hygie.providers.registry import provider_class
-from hygie.providers.text import measure
+from hygie.providers.text import find_urls, measure
 from hygie.publishing import actions, exchange
 from hygie.publishing.forms import CampaignForm, PostForm, SlotForm
 from hygie.publishing.models import Campaign, Post, PostingSlot, PostMedia, PostTarget
@@ -120,6 +123,7 @@ def _save(request: OrgRequest, form: PostForm, post: Post | None) -> Post:
             channels=data["channels"],
             acting_user=request.user,
             campaign=data.get("campaign"),
+            variants=form.variants(),
         )
     else:
         post = actions.do_update_post(
@@ -128,6 +132,7 @@ def _save(request: OrgRequest, form: PostForm, post: Post | None) -> Post:
             channels=data["channels"],
             acting_user=request.user,
             campaign=data.get("campaign"),
+            variants=form.variants(),
         )
     image = data.get("image")
     if image:
@@ -184,6 +189,7 @@ def post_detail(request: OrgRequest, post_id: int) -> HttpResponse:
         "channels": list(post.targets.values_list("channel_id", flat=True)),
         "scheduled_at": timezone.localtime(post.scheduled_at) if post.scheduled_at else None,
         "campaign": post.campaign_id,
+        **{f"variant_{v.network}": v.text for v in post.variants.all()},
     }
     form = PostForm(
         request.POST if request.method == "POST" else None,
@@ -229,6 +235,20 @@ def post_unschedule(request: OrgRequest, post_id: int) -> HttpResponse:
     return redirect("publishing:post", org_slug=request.org.slug, post_id=post.pk)
 
 
+_TAG = re.compile(r"(?<![\w&])#(\w{1,64})")
+
+
+def preview_html(text: str) -> SafeString:
+    """The text as a network shows it: escaped, links and hashtags highlighted."""
+    out, last = [], 0
+    for start, end, url in find_urls(text):
+        out.append(_TAG.sub(r'<span class="tag">#\1</span>', escape(text[last:start])))
+        out.append(f'<span class="link">{escape(url)}</span>')
+        last = end
+    out.append(_TAG.sub(r'<span class="tag">#\1</span>', escape(text[last:])))
+    return mark_safe("".join(out).replace("\n", "<br>"))  # noqa: S308  (built from escaped parts)
+
+
 @org_view(Perm.POSTS_COMPOSE)
 @require_POST
 def compose_check(request: OrgRequest) -> HttpResponse:
@@ -242,8 +262,10 @@ def compose_check(request: OrgRequest) -> HttpResponse:
     rows = []
     for channel in channels:
         cls = provider_class(channel.network)
+        variant = request.POST.get(f"variant_{channel.network}", "")
+        body = variant if variant.strip() else text
         rule = cls.limits.length
-        length = measure(text, rule)
+        length = measure(body, rule)
         problems = []
         if length > rule.max_length:
             problems.append(_("%(n)s too many characters") % {"n": length - rule.max_length})
@@ -252,7 +274,14 @@ def compose_check(request: OrgRequest) -> HttpResponse:
         if images > cls.limits.max_images:
             problems.append(_("%(n)s images at most") % {"n": cls.limits.max_images})
         rows.append(
-            {"channel": channel, "length": length, "max": rule.max_length, "problems": problems}
+            {
+                "channel": channel,
+                "length": length,
+                "max": rule.max_length,
+                "problems": problems,
+                "preview": preview_html(body),
+                "variant": bool(variant.strip()),
+            }
         )
     return render(request, "publishing/_check.html", {"rows": rows})
 
