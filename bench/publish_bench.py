@@ -331,6 +331,7 @@ class Run:
         self.recover_calls: list[tuple[float, float, int]] = []
         self.thread_errors: list[str] = []
         self.pg_waits: Counter[str] = Counter()
+        self.lock_waiters: Counter[str] = Counter()
         self.samples = 0
         self.kill: dict[str, Any] | None = None
         self.dead_cpu = 0.0
@@ -542,6 +543,15 @@ class Run:
                 self.samples += 1
                 for kind, event, n in cur.fetchall():
                     self.pg_waits[f"{kind}:{event}"] += n
+                # Which statements wait on locks (evidence for contention on one row).
+                cur.execute(
+                    "select left(regexp_replace(query, '\\s+', ' ', 'g'), 90), count(*) "
+                    "from pg_stat_activity where datname = %s and wait_event_type = 'Lock' "
+                    "group by 1",
+                    [ns.db_name],
+                )
+                for query, n in cur.fetchall():
+                    self.lock_waiters[query] += n
                 # Kill one worker a few seconds into the publishing, while it is sending.
                 if (
                     ns.kill_one
@@ -719,6 +729,9 @@ class Run:
             "pg_active_backends_by_wait": {
                 k: round(v / max(1, self.samples), 2) for k, v in self.pg_waits.most_common(12)
             },
+            "pg_lock_waiters_by_statement": {
+                k: round(v / max(1, self.samples), 2) for k, v in self.lock_waiters.most_common(6)
+            },
             "fake_network": net,
             "timings": {**timings, "run_s": end_wall - T_wall, "end_reason": end_reason},
             "thread_errors": self.thread_errors[:20],
@@ -833,7 +846,12 @@ def main() -> int:
     import django
 
     django.setup()
+    import logging
+
     from django.db import connections
+
+    # "publish attempt N was left sending by a dead worker": counted in the results instead.
+    logging.getLogger("hygie.publishing.engine").setLevel(logging.ERROR)
 
     net: FakeNet | None = None
     runs: list[Run] = []

@@ -32,6 +32,10 @@ def entry(entry_id: str) -> awareness.AwarenessEntry:
     return found
 
 
+def entries_for_kind(kind: str) -> list[awareness.AwarenessEntry]:
+    return [e for e in awareness.builtin_calendar() if e.audience in {kind, "both"}]
+
+
 def when(entry_id: str, year: int) -> tuple[date, date]:
     return entry(entry_id).period.starting_in(year)
 
@@ -208,10 +212,6 @@ def test_the_library_lists_this_month_and_the_coming_weeks_in_the_org_time_zone(
     assert page.count('<article class="card"') == len(expected)
 
 
-def entries_for_kind(kind: str) -> list[awareness.AwarenessEntry]:
-    return [e for e in awareness.builtin_calendar() if e.audience in {kind, "both"}]
-
-
 def test_an_analyst_browses_the_library_but_cannot_use_or_write_templates(
     org_a: Organization, client: Client
 ) -> None:
@@ -309,7 +309,7 @@ def test_the_announcement_page_writes_the_garde_text_and_hands_it_to_the_compose
     bad = alice_client.get(
         "/o/alpha/library/announcements/", {"generate": "hours", "hours-monday": "matin"}
     ).content.decode()
-    assert "9:00-12:30" in bad and "?template=text" not in bad
+    assert 'class="error"' in bad and "?template=text" not in bad
 
 
 # --- Own templates ---------------------------------------------------------------------------
