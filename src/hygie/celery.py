@@ -85,6 +85,10 @@ def make_app() -> Celery:
                 "task": "hygie.publishing.tasks.recover_stuck_attempts",
                 "schedule": 60.0,
             },
+            "refresh-expiring-tokens": {
+                "task": "hygie.channels.tasks.refresh_expiring_tokens",
+                "schedule": 3600.0,
+            },
             "verify-audit-chain": {
                 "task": "hygie.audit.tasks.verify_audit_chain",
                 "schedule": crontab(hour=3, minute=17),

@@ -37,6 +37,7 @@ from django.utils import timezone
 from hygie.audit.log import record_event
 from hygie.channels.connect import oauth_app
 from hygie.channels.models import Channel, ChannelStatus, RateLimitState
+from hygie.channels.tokens import mark_needs_reconnect
 from hygie.providers.base import Account, MediaItem, OutboundPost, Provider
 from hygie.providers.errors import (
     AuthExpired,
@@ -231,7 +232,7 @@ def _publish_with(provider: Provider, attempt: PublishAttempt, now: datetime) ->
         )
         return _set_retry(attempt, until, exc.kind, exc.message, count_try=False)
     except AuthExpired as exc:
-        _mark_needs_reconnect(channel, exc.message)
+        mark_needs_reconnect(channel, exc.message)
         return _fail(attempt, exc.kind, exc.message)
     except OutcomeUnknown as exc:
         _save_credentials(channel, provider)
@@ -345,21 +346,6 @@ def _set_retry(
         updates["tries"] = F("tries") - 1
     PublishAttempt.objects.filter(pk=attempt.pk).update(**updates)
     return Outcome(AttemptStatus.RETRY, retry_at=when)
-
-
-@transaction.atomic
-def _mark_needs_reconnect(channel: Channel, message: str) -> None:
-    Channel.objects.filter(pk=channel.pk).update(
-        status=ChannelStatus.NEEDS_RECONNECT, last_error=message[:2000]
-    )
-    record_event(
-        "channel.needs_reconnect",
-        actor=None,
-        actor_repr="publisher",
-        organization=channel.organization,
-        target=channel,
-        after={"error": message[:500]},
-    )
 
 
 # --- 3. Unknown outcomes ---------------------------------------------------------------------
