@@ -158,6 +158,11 @@ def populated_b(org_b: Organization, charlie: User) -> dict[str, object]:
 
     campaign = do_save_campaign(org_b, data={"name": f"Launch {CANARY}"}, acting_user=charlie)
     slot = do_add_slot(org_b, weekday=1, at=time(18, 0), acting_user=charlie)
+    from hygie.library.actions import do_create_template
+
+    content_template = do_create_template(
+        org_b, data={"title": f"Modèle {CANARY}", "text": f"Conseil {CANARY}"}, acting_user=charlie
+    )
     return {
         "campaign": campaign,
         "slot": slot,
@@ -169,6 +174,7 @@ def populated_b(org_b: Organization, charlie: User) -> dict[str, object]:
         "contact": contact,
         "case": case,
         "membership": membership,
+        "content_template": content_template,
     }
 
 

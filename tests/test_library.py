@@ -304,7 +304,9 @@ def test_the_announcement_page_writes_the_garde_text_and_hands_it_to_the_compose
     page = response.content.decode()
     sentence = f"Notre pharmacie est de garde {announcements.french_date(day)} de 9 h à 20 h."
     assert sentence in page
-    ref = unquote(re.search(r"/o/alpha/compose/\?template=([^\"&]+)", page).group(1))  # type: ignore[union-attr]
+    link = re.search(r"/o/alpha/compose/\?template=([^\"&]+)", page)
+    assert link is not None
+    ref = unquote(link.group(1))
     assert (resolve_template(org_a, ref) or "").startswith(sentence)
     bad = alice_client.get(
         "/o/alpha/library/announcements/", {"generate": "hours", "hours-monday": "matin"}
@@ -425,3 +427,24 @@ def test_resolve_template_returns_the_text_of_builtin_and_org_references(
 )
 def test_resolve_template_returns_none_for_junk(org_a: Organization, junk: str | None) -> None:
     assert resolve_template(org_a, junk) is None
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/o/alpha/library/",
+        "/o/alpha/library/?view=year",
+        "/o/alpha/library/templates/new/",
+        "/o/alpha/library/announcements/?generate=hours&hours-monday=9h-19h",
+    ],
+)
+def test_library_pages_label_every_field(alice_client: Client, path: str) -> None:
+    response = alice_client.get(path)
+    assert response.status_code == 200
+    page = response.content.decode()
+    labels = set(re.findall(r'<label[^>]*for="([^"]+)"', page))
+    for tag in re.findall(r"<(?:input|select|textarea)\b[^>]*>", page):
+        if re.search(r'type="(hidden|submit)"', tag):
+            continue
+        field_id = re.search(r'id="([^"]+)"', tag)
+        assert field_id and field_id.group(1) in labels, f"{path}: unlabelled {tag}"

@@ -31,6 +31,7 @@ ARGUMENT_SOURCES = {
     "target_id": "target",
     "campaign_id": "campaign",
     "slot_id": "slot",
+    "template_id": "content_template",
 }
 # URLs outside any organisation: they must not show B's data either, which the canary checks.
 NOT_ORG_SCOPED = {"uidb64", "token", "network"}

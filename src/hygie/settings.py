@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "hygie.publishing",
     "hygie.inbox",
     "hygie.contacts",
+    "hygie.library",
     "hygie.safety",
     "hygie.analytics",
     "hygie.demo",

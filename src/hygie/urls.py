@@ -10,6 +10,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/inbox/", include("hygie.inbox.urls")),
     path("o/<slug:org_slug>/safety/", include("hygie.safety.urls")),
     path("o/<slug:org_slug>/contacts/", include("hygie.contacts.urls")),
+    path("o/<slug:org_slug>/library/", include("hygie.library.urls")),
     path("o/<slug:org_slug>/analytics/", include("hygie.analytics.urls")),
     path("o/<slug:org_slug>/channels/", include("hygie.channels.urls")),
     path("media/p/<str:token>/", public_media, name="public_media"),

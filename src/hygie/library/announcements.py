@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from itertools import pairwise
 
 DAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 MONTHS_FR = (
@@ -154,7 +155,7 @@ def parse_hours(text: str) -> list[Interval]:
             raise ValueError(piece)
         intervals.append((start, end))
     intervals.sort()
-    for (_, previous_end), (next_start, _) in zip(intervals, intervals[1:], strict=False):
+    for (_, previous_end), (next_start, _) in pairwise(intervals):
         if next_start < previous_end:
             raise ValueError(text)
     return intervals

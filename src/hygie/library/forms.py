@@ -73,17 +73,14 @@ class GardeForm(forms.Form):
         )
 
 
-def _hours_field(label: StrOrPromise) -> forms.CharField:
-    return forms.CharField(
-        label=label,
-        required=False,
-        max_length=100,
-        help_text=_("For example 9:00-12:30, 14:00-19:00. Empty: closed."),
-    )
+def _hours_field(label: StrOrPromise, help_text: StrOrPromise = "") -> forms.CharField:
+    return forms.CharField(label=label, required=False, max_length=100, help_text=help_text)
 
 
 class HoursForm(forms.Form):
-    monday = _hours_field(_("Monday"))
+    monday = _hours_field(
+        _("Monday"), _("For each day, for example 9:00-12:30, 14:00-19:00. Empty: closed.")
+    )
     tuesday = _hours_field(_("Tuesday"))
     wednesday = _hours_field(_("Wednesday"))
     thursday = _hours_field(_("Thursday"))

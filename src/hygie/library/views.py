@@ -80,8 +80,8 @@ def _initial_from(request: OrgRequest) -> dict[str, Any]:
             "tags": ", ".join(entry.tags),
             "awareness_id": entry.id,
         }
-    text = templates.resolve_template(request.org, source)
-    return {"text": text} if text else {}
+    resolved = templates.resolve_template(request.org, source)
+    return {"text": resolved} if resolved else {}
 
 
 @org_view(Perm.POSTS_COMPOSE)

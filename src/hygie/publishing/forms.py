@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hygie.accounts.models import Organization
 from hygie.channels.models import Channel, ChannelStatus, Network
-from hygie.publishing.models import Campaign, PostingSlot
+from hygie.publishing.models import Campaign
 
 
 class PostForm(forms.Form):
@@ -108,8 +108,14 @@ class CampaignForm(forms.Form):
     )
 
 
+WEEKDAYS = [
+    (0, _("Monday")), (1, _("Tuesday")), (2, _("Wednesday")), (3, _("Thursday")),
+    (4, _("Friday")), (5, _("Saturday")), (6, _("Sunday")),
+]
+
+
 class SlotForm(forms.Form):
     weekday = forms.TypedChoiceField(
-        label=_("Day"), coerce=int, choices=PostingSlot._meta.get_field("weekday").choices
+        label=_("Day"), coerce=int, choices=WEEKDAYS
     )
     time = forms.TimeField(label=_("Time"), widget=forms.TimeInput(attrs={"type": "time"}))

@@ -28,6 +28,7 @@ from hygie.accounts.models import Membership
 from hygie.accounts.roles import Perm
 from hygie.channels.models import Channel
 from hygie.core.access import OrgRequest, access_scoped, org_view
+from hygie.library.templates import resolve_template
 from hygie.providers.registry import provider_class
 from hygie.providers.text import find_urls, measure
 from hygie.publishing import actions, exchange
@@ -167,7 +168,13 @@ def _save(request: OrgRequest, form: PostForm, post: Post | None) -> Post:
 @org_view(Perm.POSTS_COMPOSE)
 @require_http_methods(["GET", "POST"])
 def compose(request: OrgRequest) -> HttpResponse:
-    form = PostForm(request.POST or None, request.FILES or None, org=request.org)
+    initial: dict[str, str] = {}
+    if request.method == "GET":
+        # ?template=builtin:<awareness id>:<n>, org:<pk> or text:<signed>, from the library.
+        text = resolve_template(request.org, request.GET.get("template"))
+        if text is not None:
+            initial["text"] = text
+    form = PostForm(request.POST or None, request.FILES or None, org=request.org, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             post = _save(request, form, None)
