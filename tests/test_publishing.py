@@ -170,8 +170,8 @@ def test_the_composer_shows_how_the_text_fits_each_chosen_network(
     body = alice_client.post(
         "/o/alpha/compose/check/", {"text": text, "channels": [x.pk, insta.pk]}
     ).content.decode()
-    assert "281 / 280" in body and "1 too many characters" in body
-    assert "needs an image" in body  # Instagram
+    assert "281 / 280" in body and "1 caractère(s) en trop" in body
+    assert "une image est requise" in body  # Instagram
 
 
 def test_a_failed_channel_is_published_again_and_an_unconfirmed_one_confirmed(
