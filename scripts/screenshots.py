@@ -26,6 +26,9 @@ SHOTS = [
     ("titulaire", "pharmacie-du-marche", "inbox/", "inbox.png"),
     ("titulaire", "pharmacie-du-marche", "compose/", "compose.png"),
     ("cm", "laboratoire-aurore", "settings/", "settings.png"),
+    ("titulaire", "pharmacie-du-marche", "library/", "library.png"),
+    ("titulaire", "pharmacie-du-marche", "channels/connect/", "connect.png"),
+    ("titulaire", "pharmacie-du-marche", "calendar/?view=week", "week.png"),
 ]
 
 
@@ -79,7 +82,14 @@ def main() -> int:
                     page.fill("#id_password", PASSWORD)
                     page.click("button.primary")
                     page.goto(f"{base}/o/{org}/{path}")
-                    page.screenshot(path=str(OUT / name), full_page=False)
+                    if name == "compose.png":
+                        page.fill("#id_text", "Mois sans tabac : envie d'arrêter ? Parlons-en "
+                                  "au comptoir. https://mois-sans-tabac.tabac-info-service.fr "
+                                  "#MoisSansTabac")
+                        for box in page.locator("input[name=channels]").all():
+                            box.check()
+                        page.wait_for_timeout(800)
+                    page.screenshot(path=str(OUT / name), full_page=name == "compose.png")
                     print(f"wrote {OUT / name}")
                     context.close()
                 browser.close()
