@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -272,7 +271,3 @@ class BlueskyProvider(Provider):
     ) -> PublishResult | None:
         rkey = self.record_key(post, idempotency_key)
         return self.get_post(f"at://{self.did}/{COLLECTION}/{rkey}")
-
-
-def now() -> float:
-    return time.time()
