@@ -18,7 +18,7 @@ from typing import Any, ClassVar, Literal
 import httpx
 
 from hygie.providers.errors import AuthExpired, ProviderError
-from hygie.providers.http import ProviderHttp
+from hygie.providers.http import ProviderHttp, shared_http
 from hygie.providers.text import LengthRule, find_urls, measure, utf8_len
 
 
@@ -151,7 +151,7 @@ class Provider(ABC):
 
     def __init__(self, account: Account, http: ProviderHttp | None = None) -> None:
         self.account = account
-        self.http = http or ProviderHttp()
+        self.http = http or shared_http()
         self.credentials_changed = False
 
     # --- plumbing -------------------------------------------------------------------------

@@ -16,6 +16,8 @@ other 4xx (403 included)                  Rejected, with the network's own messa
 from __future__ import annotations
 
 import json
+import os
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -195,3 +197,16 @@ class ProviderHttp:
         if status == 408 or status >= 500:
             raise Transient(message, status=status)
         raise Rejected(message, status=status)
+
+
+_shared: tuple[int, ProviderHttp] | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_http() -> ProviderHttp:
+    """The process's client (made again after a fork: connections are not shared by processes)."""
+    global _shared
+    with _shared_lock:
+        if _shared is None or _shared[0] != os.getpid():
+            _shared = (os.getpid(), ProviderHttp())
+        return _shared[1]

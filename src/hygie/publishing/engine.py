@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -78,46 +78,44 @@ class Outcome:
 # --- 1. Due posts become attempts --------------------------------------------------------------
 
 
-def dispatch_due(now: datetime | None = None) -> list[int]:
-    """Create the attempts of every due post; return the ids of attempts ready to run."""
+def dispatch_due(now: datetime | None = None, *, batch: int = 1000) -> list[int]:
+    """Create the attempts of every due post; return the ids of attempts ready to run.
+
+    Works in batches of ``batch`` channels, each in one transaction; on PostgreSQL concurrent
+    dispatchers skip each other's locked rows, and the partial unique index on active attempts
+    makes a second attempt for the same channel impossible anyway.
+    """
     now = now or timezone.now()
     created: list[int] = []
-    targets = PostTarget.objects.filter(
-        post__status=PostStatus.SCHEDULED,
-        post__scheduled_at__lte=now,
-        status=TargetStatus.PENDING,
-    ).values_list("pk", flat=True)
-    for target_id in list(targets[:5000]):
-        attempt_id = _create_attempt(target_id, now)
-        if attempt_id is not None:
-            created.append(attempt_id)
+    while True:
+        with transaction.atomic():
+            targets = list(
+                PostTarget.objects.filter(
+                    post__status=PostStatus.SCHEDULED,
+                    post__scheduled_at__lte=now,
+                    status=TargetStatus.PENDING,
+                )
+                .select_for_update(skip_locked=True, of=("self",))
+                .order_by("pk")[:batch]
+            )
+            if not targets:
+                break
+            attempts = PublishAttempt.objects.bulk_create(
+                [PublishAttempt(target=t, next_try_at=now) for t in targets]
+            )
+            PostTarget.objects.filter(pk__in=[t.pk for t in targets]).update(
+                status=TargetStatus.PUBLISHING
+            )
+            created += [a.pk for a in attempts if a.pk is not None]
+        if len(targets) < batch:
+            break
     # Attempts whose message may have been lost (queued or retry, and due): run them again.
     # Claiming is atomic, so a duplicate message is harmless.
     stale = PublishAttempt.objects.filter(
         status__in=[AttemptStatus.QUEUED, AttemptStatus.RETRY],
         next_try_at__lte=now - timedelta(seconds=30),
     ).values_list("pk", flat=True)[:5000]
-    return created + [pk for pk in stale if pk not in created]
-
-
-@transaction.atomic
-def _create_attempt(target_id: int, now: datetime) -> int | None:
-    target = (
-        PostTarget.objects.select_for_update()
-        .select_related("post")
-        .filter(pk=target_id, status=TargetStatus.PENDING)
-        .first()
-    )
-    if target is None:
-        return None
-    try:
-        with transaction.atomic():
-            attempt = PublishAttempt.objects.create(target=target, next_try_at=now)
-    except IntegrityError:  # another dispatcher created it first
-        return None
-    target.status = TargetStatus.PUBLISHING
-    target.save(update_fields=["status"])
-    return attempt.pk
+    return created + [pk for pk in stale if pk not in set(created)]
 
 
 # --- 2. Running an attempt ---------------------------------------------------------------------
@@ -191,9 +189,11 @@ def run_attempt(attempt_id: int, now: datetime | None = None) -> Outcome:
     if not _claim(attempt_id, now):
         status = PublishAttempt.objects.filter(pk=attempt_id).values_list("status", flat=True)
         return Outcome(status.first() or "missing")
-    attempt = PublishAttempt.objects.select_related(
-        "target__post__organization", "target__channel"
-    ).get(pk=attempt_id)
+    attempt = (
+        PublishAttempt.objects.select_related("target__post__organization", "target__channel")
+        .prefetch_related("target__post__media", "target__post__variants")
+        .get(pk=attempt_id)
+    )
     channel = attempt.target.channel
     blocked = _blocked_until(channel, now)
     if blocked is not None:
