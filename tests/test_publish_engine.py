@@ -328,3 +328,21 @@ def test_two_workers_cannot_both_send_the_same_attempt(
     now = timezone.now()
     assert engine._claim(attempt_id, now) is True
     assert engine._claim(attempt_id, now) is False
+
+
+def test_a_late_answer_from_a_worker_believed_dead_is_ignored(
+    alice: User, org_a: Organization, net: FakeNetwork
+) -> None:
+    """Recovery took the attempt back; the first worker's answer must not be recorded too."""
+    MastodonSim(net)
+    due_post(org_a, alice, [channel(org_a, alice, net)])
+    attempt_id = engine.dispatch_due()[0]
+    assert engine._claim(attempt_id, timezone.now())
+    stale_view = PublishAttempt.objects.get(pk=attempt_id)  # what the slow worker holds
+    # Recovery re-claims it (a newer claimed_at) and publishes.
+    PublishAttempt.objects.filter(pk=attempt_id).update(
+        claimed_at=timezone.now() + timedelta(seconds=1)
+    )
+    assert engine._succeed(stale_view, "late", "https://late.example").status == "lost"
+    assert PublishAttempt.objects.get(pk=attempt_id).external_id == ""
+    assert not AuditEvent.objects.filter(verb="post_target.published").exists()

@@ -45,6 +45,7 @@ def cmd_worker(ns: argparse.Namespace) -> int:
         "worker",
         f"--loglevel={ns.loglevel}",
         f"--concurrency={ns.concurrency}",
+        f"--pool={ns.pool}",
         "--queues=hygie",
     ]
     if ns.hostname:
@@ -159,6 +160,12 @@ def build_parser() -> argparse.ArgumentParser:
     worker = sub.add_parser("worker", help="run a background worker")
     worker.add_argument("--concurrency", type=int, default=os.cpu_count() or 2)
     worker.add_argument("--beat", action="store_true", help="also run the periodic scheduler")
+    worker.add_argument(
+        "--pool",
+        choices=["prefork", "threads", "solo"],
+        default="prefork",
+        help="prefork (processes, the default) or threads (cheaper for network-bound work)",
+    )
     worker.add_argument("--hostname", default="", help="worker name, e.g. w1@%%h")
     worker.add_argument("--loglevel", default="INFO")
 

@@ -27,6 +27,7 @@ import os
 import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -109,13 +110,18 @@ def dispatch_due(now: datetime | None = None, *, batch: int = 1000) -> list[int]
             created += [a.pk for a in attempts if a.pk is not None]
         if len(targets) < batch:
             break
-    # Attempts whose message may have been lost (queued or retry, and due): run them again.
-    # Claiming is atomic, so a duplicate message is harmless.
-    stale = PublishAttempt.objects.filter(
-        status__in=[AttemptStatus.QUEUED, AttemptStatus.RETRY],
-        next_try_at__lte=now - timedelta(seconds=30),
-    ).values_list("pk", flat=True)[:5000]
-    return created + [pk for pk in stale if pk not in set(created)]
+    # Attempts whose message may have been lost: due for a minute and untouched for a minute.
+    # They are touched when queued again, so a backlog is not queued again at every pass;
+    # claiming is atomic, so a duplicate message is harmless.
+    stale_filter = {
+        "status__in": [AttemptStatus.QUEUED, AttemptStatus.RETRY],
+        "next_try_at__lte": now - timedelta(seconds=60),
+        "updated_at__lte": now - timedelta(seconds=60),
+    }
+    stale = list(PublishAttempt.objects.filter(**stale_filter).values_list("pk", flat=True)[:5000])
+    PublishAttempt.objects.filter(pk__in=stale).update(updated_at=now)
+    already = set(created)
+    return created + [pk for pk in stale if pk not in already]
 
 
 # --- 2. Running an attempt ---------------------------------------------------------------------
@@ -262,17 +268,26 @@ def _save_credentials(channel: Channel, provider: Provider) -> None:
 # --- outcomes (each one transaction, audited) -------------------------------------------------
 
 
+def _holding(attempt: PublishAttempt) -> Any:
+    """The attempt's row, only while this run still holds its claim (a fencing token): if
+    recovery took it back from a worker it believed dead, that worker's late answer is ignored."""
+    return PublishAttempt.objects.filter(
+        pk=attempt.pk, status=AttemptStatus.SENDING, claimed_at=attempt.claimed_at
+    )
+
+
 @transaction.atomic
 def _succeed(attempt: PublishAttempt, external_id: str, url: str) -> Outcome:
     now = timezone.now()
-    PublishAttempt.objects.filter(pk=attempt.pk).update(
+    if not _holding(attempt).update(
         status=AttemptStatus.PUBLISHED,
         finished_at=now,
         external_id=external_id,
         external_url=url,
         error_kind="",
         error_message="",
-    )
+    ):
+        return Outcome("lost")
     target = attempt.target
     PostTarget.objects.filter(pk=target.pk).update(
         status=TargetStatus.PUBLISHED,
@@ -282,6 +297,8 @@ def _succeed(attempt: PublishAttempt, external_id: str, url: str) -> Outcome:
         last_error="",
     )
     post = target.post
+    settle_post(post)
+    # Last: the audit chain's head is locked from here to the commit, keep that short.
     record_event(
         "post_target.published",
         actor=None,
@@ -290,7 +307,6 @@ def _succeed(attempt: PublishAttempt, external_id: str, url: str) -> Outcome:
         target=post,
         after={"channel": str(target.channel), "url": url, "attempt": attempt.pk},
     )
-    settle_post(post)
     return Outcome(AttemptStatus.PUBLISHED)
 
 
@@ -310,16 +326,18 @@ def settle_post(post: Post) -> None:
 
 @transaction.atomic
 def _fail(attempt: PublishAttempt, kind: str, message: str) -> Outcome:
-    PublishAttempt.objects.filter(pk=attempt.pk).update(
+    if not _holding(attempt).update(
         status=AttemptStatus.FAILED,
         finished_at=timezone.now(),
         error_kind=kind,
         error_message=message[:2000],
-    )
+    ):
+        return Outcome("lost")
     target = attempt.target
     PostTarget.objects.filter(pk=target.pk).update(
         status=TargetStatus.FAILED, last_error=message[:2000]
     )
+    settle_post(target.post)
     record_event(
         "post_target.failed",
         actor=None,
@@ -328,7 +346,6 @@ def _fail(attempt: PublishAttempt, kind: str, message: str) -> Outcome:
         target=target.post,
         after={"channel": str(target.channel), "error": kind, "message": message[:500]},
     )
-    settle_post(target.post)
     return Outcome(AttemptStatus.FAILED)
 
 
@@ -344,7 +361,8 @@ def _set_retry(
     }
     if not count_try:
         updates["tries"] = F("tries") - 1
-    PublishAttempt.objects.filter(pk=attempt.pk).update(**updates)
+    if not _holding(attempt).update(**updates):
+        return Outcome("lost")
     return Outcome(AttemptStatus.RETRY, retry_at=when)
 
 
@@ -383,13 +401,14 @@ def reconcile(attempt_id: int, *, provider: Provider | None = None, reason: str 
 
 @transaction.atomic
 def _unconfirm(attempt: PublishAttempt, reason: str, note: str) -> Outcome:
-    PublishAttempt.objects.filter(pk=attempt.pk).update(
+    if not _holding(attempt).update(
         status=AttemptStatus.UNCONFIRMED,
         error_kind="outcome_unknown",
         error_message=reason[:2000],
         lookup_note=note[:2000],
         claimed_at=None,
-    )
+    ):
+        return Outcome("lost")
     target = attempt.target
     PostTarget.objects.filter(pk=target.pk).update(
         status=TargetStatus.UNCONFIRMED, last_error=reason[:2000]
