@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import signal
 import sys
@@ -189,10 +190,8 @@ async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> 
         return
     finally:
         STATE.open_connections -= 1
-        try:
+        with contextlib.suppress(Exception):  # the peer may be gone already
             writer.close()
-        except Exception:
-            pass
 
 
 async def main_async(host: str, port: int, max_seconds: float) -> None:

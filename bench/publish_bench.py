@@ -1,3 +1,5 @@
+# The benchmark starts its own commands (python, celery, hygie) with fixed argument lists.
+# ruff: noqa: S603
 """Publishing benchmark: many posts due at the same instant, real workers, Redis, a slow network.
 
 One command (from the repository root)::
@@ -56,7 +58,7 @@ PYTHON = sys.executable
 
 
 def log(message: str) -> None:
-    print(f"[{datetime.now().strftime('%H:%M:%S')}] {message}", flush=True)
+    print(f"[{datetime.now(tz=UTC).astimezone().strftime('%H:%M:%S')}] {message}", flush=True)
 
 
 def pct(values: list[float], p: float) -> float | None:
@@ -102,6 +104,25 @@ def flush_redis() -> None:
     client.close()
 
 
+def broker_counts() -> dict[str, int]:
+    """Tasks executed (one result key each), messages left in the queue and unacknowledged."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=30)
+    executed = 0
+    for n, _key in enumerate(client.scan_iter("celery-task-meta-*", count=5000)):
+        executed += 1
+        if n > 2_000_000:  # bounded
+            break
+    counts = {
+        "tasks_executed": executed,
+        "queue_left": int(client.llen("hygie")),
+        "unacked_left": int(client.hlen("unacked")),
+    }
+    client.close()
+    return counts
+
+
 def machine_cpu() -> tuple[int, int]:
     """(busy, total) jiffies of the whole machine."""
     fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
@@ -144,10 +165,8 @@ def kill_group(process: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> N
 def stop_process(process: subprocess.Popen[bytes], grace: float = 15.0) -> None:
     if process.poll() is None:
         kill_group(process, signal.SIGTERM)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            pass
     # Children (prefork) may outlive their parent: kill whatever is left of the group.
     kill_group(process, signal.SIGKILL)
     with contextlib.suppress(subprocess.TimeoutExpired):
@@ -174,7 +193,8 @@ class FakeNet:
             stderr=self.out,
             start_new_session=True,
         )
-        assert self.process.stdout is not None
+        if self.process.stdout is None:
+            raise RuntimeError("no pipe to the fake network")
         deadline = time.monotonic() + 20
         line = b""
         while time.monotonic() < deadline and not line.startswith(b"PORT"):
@@ -187,10 +207,10 @@ class FakeNet:
         self.url = f"http://127.0.0.1:{self.port}"
 
     def call(self, method: str, path: str) -> Any:
-        request = urllib.request.Request(
-            self.url + path, method=method, data=b"" if method == "POST" else None
-        )
-        with urllib.request.urlopen(request, timeout=60) as answer:  # noqa: S310 - loopback
+        # Always http://127.0.0.1:<port> (the fake network), never a user-given URL.
+        data = b"" if method == "POST" else None
+        request = urllib.request.Request(self.url + path, method=method, data=data)  # noqa: S310
+        with urllib.request.urlopen(request, timeout=60) as answer:  # noqa: S310
             return json.loads(answer.read())
 
     def stats(self, with_keys: bool = True) -> dict[str, Any]:
@@ -204,6 +224,20 @@ class FakeNet:
 
 
 # --- the benchmark -------------------------------------------------------------------------
+
+
+def single_run_lock() -> Any:
+    """One run at a time on this checkout: runs share the bench database and Redis db 14."""
+    import fcntl
+
+    WORK_DIR.mkdir(parents=True, exist_ok=True)
+    handle = (WORK_DIR / "publish_bench.lock").open("w")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    return handle
 
 
 def parse_args() -> argparse.Namespace:
@@ -252,6 +286,9 @@ def parse_args() -> argparse.Namespace:
         "--no-baseline", action="store_true", help="neither read nor create the baseline"
     )
     p.add_argument("--label", default="", help="free text stored with the results")
+    p.add_argument(
+        "--report", metavar="FILE", help="print a results file against the baseline; run nothing"
+    )
     ns = p.parse_args()
     ns.worker_counts = [int(x) for x in ns.workers.split(",") if x.strip()]
     if ns.posts < 1 or ns.channels < 1 or not ns.worker_counts or min(ns.worker_counts) < 1:
@@ -321,7 +358,9 @@ class Run:
         self.total_concurrency = self.per_worker * workers
         self.run_id = uuid.uuid4().hex[:6]
         self.log_dir = (
-            WORK_DIR / "logs" / f"{datetime.now():%Y%m%d-%H%M%S}-w{workers}-{self.run_id}"
+            WORK_DIR
+            / "logs"
+            / f"{datetime.now(tz=UTC).astimezone():%Y%m%d-%H%M%S}-w{workers}-{self.run_id}"
         )
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.procs: list[subprocess.Popen[bytes]] = []
@@ -339,7 +378,7 @@ class Run:
 
     # --- setup -----------------------------------------------------------------------------
 
-    def seed(self, T: datetime) -> dict[str, float]:
+    def seed(self, due: datetime) -> dict[str, float]:
         from hygie.accounts.models import Organization, User
         from hygie.channels.models import Channel
         from hygie.publishing.models import Post, PostStatus, PostTarget
@@ -371,7 +410,7 @@ class Run:
                     author=user,
                     text=f"Conseil santé n°{i} : pensez à vous hydrater. #bench",
                     status=PostStatus.SCHEDULED,
-                    scheduled_at=T,
+                    scheduled_at=due,
                 )
                 for i in range(self.ns.posts)
             ],
@@ -436,14 +475,14 @@ class Run:
     # --- background loops (as beat would call them) ----------------------------------------
 
     def _loop(
-        self, name: str, interval: float, T: float, calls: list[tuple[float, float, int]]
+        self, name: str, interval: float, t0: float, calls: list[tuple[float, float, int]]
     ) -> None:
         from django.db import connection
 
         from hygie.publishing import tasks
 
         func = tasks.dispatch_due_posts if name == "dispatch" else tasks.recover_stuck_attempts
-        next_tick = T
+        next_tick = t0
         try:
             while not self.stop_event.is_set():
                 wait = next_tick - time.time()
@@ -452,10 +491,10 @@ class Run:
                 started = time.time()
                 try:
                     count = func()  # the task's body, in this process; its .delay() go to Redis
-                except Exception as exc:  # noqa: BLE001 - reported, the loop goes on
+                except Exception as exc:  # reported, the loop goes on
                     self.thread_errors.append(f"{name}: {exc!r}")
                     count = -1
-                calls.append((started - T, time.time() - started, count))
+                calls.append((started - t0, time.time() - started, count))
                 next_tick = max(next_tick + interval, time.time())
         finally:
             connection.close()
@@ -472,8 +511,9 @@ class Run:
         ns = self.ns
         limit = ns.posts * ns.latency / self.total_concurrency
         log(
-            f"run: {self.workers} worker(s) x {self.per_worker} {ns.pool} = {self.total_concurrency}, "
-            f"{ns.posts} posts on {ns.channels} channels, limit {limit:.2f}s, logs in {self.log_dir.relative_to(ROOT)}"
+            f"run: {self.workers} worker(s) x {self.per_worker} {ns.pool} "
+            f"= {self.total_concurrency}, {ns.posts} posts on {ns.channels} channels, "
+            f"limit {limit:.2f}s, logs in {self.log_dir.relative_to(ROOT)}"
         )
         # Fresh database from the migrated template, fresh broker, fresh fake network.
         connection.close()
@@ -482,32 +522,33 @@ class Run:
         flush_redis()
         self.net.reset()
 
-        T_wall = time.time() + ns.lead
-        T = datetime.fromtimestamp(T_wall, tz=UTC)
-        timings = self.seed(T)
+        t_wall = time.time() + ns.lead
+        due = datetime.fromtimestamp(t_wall, tz=UTC)
+        timings = self.seed(due)
         log(
-            f"seeded in {timings['seed_s']:.1f}s; starting workers; T in {T_wall - time.time():.1f}s"
+            f"seeded in {timings['seed_s']:.1f}s; starting workers; "
+            f"T in {t_wall - time.time():.1f}s"
         )
         started = time.monotonic()
         for i in range(self.workers):
             self.start_worker(i)
         self.wait_ready(list(self.hostnames), time.monotonic() + 90)
         timings["workers_ready_s"] = time.monotonic() - started
-        if time.time() > T_wall:
+        if time.time() > t_wall:
             log("warning: the workers were ready only after T; lateness includes their start")
         else:
             log(f"workers ready in {timings['workers_ready_s']:.1f}s; waiting for T")
-            time.sleep(max(0.0, T_wall - time.time()))
+            time.sleep(max(0.0, t_wall - time.time()))
 
         threads = [
             threading.Thread(
                 target=self._loop,
-                args=("dispatch", ns.dispatch_interval, T_wall, self.dispatch_calls),
+                args=("dispatch", ns.dispatch_interval, t_wall, self.dispatch_calls),
                 daemon=True,
             ),
             threading.Thread(
                 target=self._loop,
-                args=("recover", ns.recover_interval, T_wall, self.recover_calls),
+                args=("recover", ns.recover_interval, t_wall, self.recover_calls),
                 daemon=True,
             ),
         ]
@@ -520,7 +561,7 @@ class Run:
         last_progress, last_count = time.time(), -1
         first_publish_seen: float | None = None
         pending_at_bound: int | None = None
-        bound = T_wall + limit * 3 + 60
+        bound = t_wall + limit * 3 + 60
         end_reason = "all settled"
         victim = self.procs[0]
         with connection.cursor() as cur:
@@ -569,13 +610,15 @@ class Run:
                         kill_group(victim)
                         victim.wait(timeout=30)
                         self.kill = {
-                            "at_s": now - T_wall,
+                            "at_s": now - t_wall,
                             "victim": self.hostnames[0],
                             "victim_sending": sending,
                             "published_before_kill": published,
                         }
                         log(
-                            f"SIGKILL {self.hostnames[0]} at T+{now - T_wall:.1f}s ({sending} attempts in flight, {published} published); starting a replacement"
+                            f"SIGKILL {self.hostnames[0]} at T+{now - t_wall:.1f}s "
+                            f"({sending} attempts in flight, {published} published); "
+                            "starting a replacement"
                         )
                         self.start_worker(len(self.procs))
                 if settled >= total:
@@ -583,7 +626,7 @@ class Run:
                 if now - last_progress > ns.stall:
                     end_reason = f"no progress for {ns.stall:.0f}s"
                     break
-                if now - T_wall > ns.max_wait:
+                if now - t_wall > ns.max_wait:
                     end_reason = f"max wait {ns.max_wait:.0f}s"
                     break
                 time.sleep(0.5)
@@ -593,12 +636,13 @@ class Run:
             cpu_seconds(group_pids(p.pid)) for p in self.procs if p.poll() is None
         )
         net_cpu = cpu_seconds([self.net.process.pid])
-        log(f"run ended ({end_reason}) at T+{end_wall - T_wall:.1f}s; stopping")
+        log(f"run ended ({end_reason}) at T+{end_wall - t_wall:.1f}s; stopping")
         self.stop_event.set()
         for t in threads:
             t.join(timeout=120)
         for p in self.procs:
             stop_process(p)
+        broker = broker_counts()
         if pending_at_bound is None:
             pending_at_bound = (
                 total
@@ -620,7 +664,7 @@ class Run:
         published_at = {
             pk: at for pk, status, at in targets if status == TargetStatus.PUBLISHED and at
         }
-        lateness = [(at.timestamp() - T_wall) for at in published_at.values()]
+        lateness = [(at.timestamp() - t_wall) for at in published_at.values()]
         first_arrival: dict[int, float] = {}
         resent = 0
         for pk, target_id, *_rest in attempts:
@@ -630,7 +674,7 @@ class Run:
             resent += entry[1] > 1
             if target_id not in first_arrival or entry[0] < first_arrival[target_id]:
                 first_arrival[target_id] = entry[0]
-        lateness_net = [at - T_wall for at in first_arrival.values()]
+        lateness_net = [at - t_wall for at in first_arrival.values()]
         published_attempts = Counter(
             t for _pk, t, status, *_ in attempts if status == AttemptStatus.PUBLISHED
         )
@@ -647,7 +691,7 @@ class Run:
         losses = total - len(published_at)
         stamps = sorted(at.timestamp() for at in published_at.values())
         span = (stamps[-1] - stamps[0]) if len(stamps) > 1 else 0.0
-        dispatch_lag = [c.timestamp() - T_wall for _pk, _t, _s, _n, c, _cl, _f in attempts]
+        dispatch_lag = [c.timestamp() - t_wall for _pk, _t, _s, _n, c, _cl, _f in attempts]
         service = [(f - cl).total_seconds() for *_x, cl, f in attempts if f and cl and f >= cl]
         queue_wait = [
             (cl - c).total_seconds() for *_x, c, cl, _f in attempts if cl and c and cl >= c
@@ -678,7 +722,7 @@ class Run:
             "lateness_net_s": summary(lateness_net),
             "p99_minus_limit_s": (p99 - limit) if p99 is not None else None,
             "throughput_pps": (len(stamps) - 1) / span if span > 0 else None,
-            "throughput_end_to_end_pps": len(stamps) / (stamps[-1] - T_wall) if stamps else None,
+            "throughput_end_to_end_pps": len(stamps) / (stamps[-1] - t_wall) if stamps else None,
             "duplicates": dup_net + dup_db_attempts + audit_multi,
             "duplicates_detail": {
                 "network_same_text_same_account": net["content_duplicates"],
@@ -709,6 +753,7 @@ class Run:
                 "attempts_created": len(attempts),
                 "messages_per_attempt": messages / len(attempts) if attempts else None,
             },
+            "broker": broker,
             "recover": {
                 "calls": len(self.recover_calls),
                 "attempts_requeued": recovered,
@@ -733,7 +778,7 @@ class Run:
                 k: round(v / max(1, self.samples), 2) for k, v in self.lock_waiters.most_common(6)
             },
             "fake_network": net,
-            "timings": {**timings, "run_s": end_wall - T_wall, "end_reason": end_reason},
+            "timings": {**timings, "run_s": end_wall - t_wall, "end_reason": end_reason},
             "thread_errors": self.thread_errors[:20],
         }
         connection.close()
@@ -742,38 +787,62 @@ class Run:
 
 # --- reporting -----------------------------------------------------------------------------
 
+
+def get(r: dict[str, Any] | None, *path: str) -> Any:
+    """r[path[0]][path[1]]..., or None when a field is missing (an older baseline)."""
+    value: Any = r
+    for key in path:
+        if not isinstance(value, dict) or key not in value:
+            return None
+        value = value[key]
+    return value
+
+
+def cpu_floor(r: dict[str, Any] | None) -> float | None:
+    """Seconds the workers' CPU alone needs: posts x worker CPU per post / cores."""
+    per_post = get(r, "cpu", "workers_cpu_ms_per_post")
+    cores = get(r, "cpu", "cores")
+    posts = get(r, "config", "posts")
+    if per_post is None or not cores or posts is None:
+        return None
+    return float(posts * per_post / 1000 / cores)
+
+
+def concurrency(r: dict[str, Any]) -> str:
+    c = r["config"]
+    return f"{c['workers']}x{c['per_worker_concurrency']}={c['total_concurrency']}"
+
+
 TABLE = [
     # (label, getter, format)
-    ("workers", lambda r: f"{r['config']['workers']}", "{}"),
-    (
-        "concurrency",
-        lambda r: (
-            f"{r['config']['workers']}x{r['config']['per_worker_concurrency']}={r['config']['total_concurrency']}"
-        ),
-        "{}",
-    ),
-    ("limit s", lambda r: r["limit_s"], "{:.2f}"),
-    ("p50 s", lambda r: r["lateness_s"]["p50"], "{:.2f}"),
-    ("p99 s", lambda r: r["lateness_s"]["p99"], "{:.2f}"),
-    ("p99-limit s", lambda r: r["p99_minus_limit_s"], "{:.2f}"),
-    ("net p50 s", lambda r: r["lateness_net_s"]["p50"], "{:.2f}"),
-    ("net p99 s", lambda r: r["lateness_net_s"]["p99"], "{:.2f}"),
-    ("posts/s", lambda r: r["throughput_pps"], "{:.1f}"),
-    ("dups", lambda r: r["duplicates"], "{}"),
-    ("losses", lambda r: r["losses"], "{}"),
+    ("workers", lambda r: str(r["config"]["workers"]), "{}"),
+    ("concurrency", concurrency, "{}"),
+    ("limit s", lambda r: get(r, "limit_s"), "{:.2f}"),
+    ("p50 s", lambda r: get(r, "lateness_s", "p50"), "{:.2f}"),
+    ("p99 s", lambda r: get(r, "lateness_s", "p99"), "{:.2f}"),
+    ("p99-limit s", lambda r: get(r, "p99_minus_limit_s"), "{:.2f}"),
+    ("net p50 s", lambda r: get(r, "lateness_net_s", "p50"), "{:.2f}"),
+    ("net p99 s", lambda r: get(r, "lateness_net_s", "p99"), "{:.2f}"),
+    ("posts/s", lambda r: get(r, "throughput_pps"), "{:.1f}"),
+    ("dups", lambda r: get(r, "duplicates"), "{}"),
+    ("losses", lambda r: get(r, "losses"), "{}"),
     ("killed", lambda r: "yes" if r.get("kill") else "no", "{}"),
+    ("cpu floor s", cpu_floor, "{:.0f}"),
 ]
 COMPARE = [
-    ("limit s", lambda r: r["limit_s"]),
-    ("p50 lateness s", lambda r: r["lateness_s"]["p50"]),
-    ("p99 lateness s", lambda r: r["lateness_s"]["p99"]),
-    ("p99 - limit s", lambda r: r["p99_minus_limit_s"]),
-    ("net p50 s", lambda r: r["lateness_net_s"]["p50"]),
-    ("net p99 s", lambda r: r["lateness_net_s"]["p99"]),
-    ("throughput posts/s", lambda r: r["throughput_pps"]),
-    ("duplicates", lambda r: r["duplicates"]),
-    ("losses", lambda r: r["losses"]),
-    ("worker CPU ms/post", lambda r: r["cpu"]["workers_cpu_ms_per_post"]),
+    ("limit s", lambda r: get(r, "limit_s")),
+    ("p50 lateness s", lambda r: get(r, "lateness_s", "p50")),
+    ("p99 lateness s", lambda r: get(r, "lateness_s", "p99")),
+    ("p99 - limit s", lambda r: get(r, "p99_minus_limit_s")),
+    ("net p50 s", lambda r: get(r, "lateness_net_s", "p50")),
+    ("net p99 s", lambda r: get(r, "lateness_net_s", "p99")),
+    ("throughput posts/s", lambda r: get(r, "throughput_pps")),
+    ("duplicates", lambda r: get(r, "duplicates")),
+    ("losses", lambda r: get(r, "losses")),
+    ("worker CPU ms/post", lambda r: get(r, "cpu", "workers_cpu_ms_per_post")),
+    ("cpu floor s", cpu_floor),
+    ("messages/attempt", lambda r: get(r, "dispatch", "messages_per_attempt")),
+    ("first dispatch s", lambda r: (get(r, "dispatch", "calls") or [[None, None]])[0][1]),
 ]
 
 
@@ -821,11 +890,11 @@ def print_comparison(results: list[dict[str, Any]], baseline: dict[str, Any] | N
         b = base_runs.get(config_key(r))
         title = (
             f"{c['workers']} worker(s), {c['workers']}x{c['per_worker_concurrency']} {c['pool']}, "
-            f"{c['posts']} posts/{c['channels']} channels{', one worker killed' if c['kill_one'] else ''}"
+            f"{c['posts']} posts/{c['channels']} channels"
+            f"{', one worker killed' if c['kill_one'] else ''}"
         )
-        print(
-            f"\n{title}  -  vs baseline {baseline['created'] if b else '(no matching baseline run)'}"
-        )
+        against = baseline["created"] if b and baseline else "(no matching baseline run)"
+        print(f"\n{title}  -  vs baseline {against}")
         print(f"  {'metric':<22}{'this run':>12}{'baseline':>12}{'ratio':>9}")
         for label, getter in COMPARE:
             now = getter(r)
@@ -840,6 +909,19 @@ def print_comparison(results: list[dict[str, Any]], baseline: dict[str, Any] | N
 
 def main() -> int:
     ns = parse_args()
+    if ns.report:
+        document = json.loads(Path(ns.report).read_text())
+        baseline = json.loads(BASELINE.read_text()) if BASELINE.exists() else None
+        print_report(document, baseline)
+        return 0
+    lock = single_run_lock()
+    if lock is None:
+        print(
+            "another publish_bench run holds bench/.var/publish_bench.lock: runs share the "
+            f"{ns.db_name} database and Redis db 14, so wait for it to finish",
+            file=sys.stderr,
+        )
+        return 2
     env = configure_environment(ns)
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     sys.path.insert(0, str(ROOT / "src"))
@@ -863,7 +945,8 @@ def main() -> int:
         use_hygie_worker = hygie_worker_has_pool()
         if not use_hygie_worker:
             log(
-                "`hygie worker` has no --pool option: running `celery -A hygie.celery:app worker` (see README)"
+                "`hygie worker` has no --pool option: "
+                "running `celery -A hygie.celery:app worker` (see README)"
             )
         seconds = migrate_template(f"{ns.db_name}_tpl", env)
         log(f"migrated the template database in {seconds:.1f}s")
@@ -892,9 +975,9 @@ def main() -> int:
     if not results:
         return 1
 
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    stamp = datetime.now(tz=UTC).astimezone().strftime("%Y%m%d-%H%M%S")
     document = {
-        "created": datetime.now().isoformat(timespec="seconds"),
+        "created": datetime.now(tz=UTC).astimezone().isoformat(timespec="seconds"),
         "label": ns.label,
         "command": " ".join([Path(PYTHON).name, *sys.argv]),
         "machine": {
@@ -925,14 +1008,27 @@ def main() -> int:
             baseline = document
             log(f"no baseline yet: this run is now {BASELINE.relative_to(ROOT)}")
 
+    print_report(document, baseline)
+    print(f"\nresults: {out.relative_to(ROOT)} (total {time.monotonic() - started:.0f}s)")
+    return 0
+
+
+def print_report(document: dict[str, Any], baseline: dict[str, Any] | None) -> None:
+    results = document["runs"]
+    c = results[0]["config"]
     print()
     print(
-        f"Publishing benchmark: {ns.posts} posts due at T on {ns.channels} channels, fake network {ns.latency * 1000:.0f} ms, Redis, {ns.pool} pool"
+        f"Publishing benchmark: {c['posts']} posts due at T on {c['channels']} channels, "
+        f"fake network {c['latency_s'] * 1000:.0f} ms, Redis, {c['pool']} pool "
+        f"({document['machine']['cores']} cores)"
     )
     print(
-        "lateness = PostTarget.published_at - T (net: the fake network's first arrival - T); limit = posts x latency / total concurrency\n"
+        "lateness = PostTarget.published_at - T (net: the fake network's first arrival - T)\n"
+        "limit = posts x latency / total concurrency; "
+        "cpu floor = posts x worker CPU per post / cores\n"
     )
     print_table(results)
+    print("\nratio = this run / baseline (lateness: lower is better; throughput: higher)")
     print_comparison(results, baseline)
     for r in results:
         goals = {
@@ -943,8 +1039,6 @@ def main() -> int:
         }
         verdict = ", ".join(f"{k}: {'yes' if v else 'NO'}" for k, v in goals.items())
         print(f"\n{r['config']['workers']} worker(s): {verdict}")
-    print(f"\nresults: {out.relative_to(ROOT)} (total {time.monotonic() - started:.0f}s)")
-    return 0
 
 
 if __name__ == "__main__":

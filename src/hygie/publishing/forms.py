@@ -109,13 +109,16 @@ class CampaignForm(forms.Form):
 
 
 WEEKDAYS = [
-    (0, _("Monday")), (1, _("Tuesday")), (2, _("Wednesday")), (3, _("Thursday")),
-    (4, _("Friday")), (5, _("Saturday")), (6, _("Sunday")),
+    (0, _("Monday")),
+    (1, _("Tuesday")),
+    (2, _("Wednesday")),
+    (3, _("Thursday")),
+    (4, _("Friday")),
+    (5, _("Saturday")),
+    (6, _("Sunday")),
 ]
 
 
 class SlotForm(forms.Form):
-    weekday = forms.TypedChoiceField(
-        label=_("Day"), coerce=int, choices=WEEKDAYS
-    )
+    weekday = forms.TypedChoiceField(label=_("Day"), coerce=int, choices=WEEKDAYS)
     time = forms.TimeField(label=_("Time"), widget=forms.TimeInput(attrs={"type": "time"}))
