@@ -83,9 +83,12 @@ def main() -> int:
                     page.click("button.primary")
                     page.goto(f"{base}/o/{org}/{path}")
                     if name == "compose.png":
-                        page.fill("#id_text", "Mois sans tabac : envie d'arrêter ? Parlons-en "
-                                  "au comptoir. https://mois-sans-tabac.tabac-info-service.fr "
-                                  "#MoisSansTabac")
+                        page.fill(
+                            "#id_text",
+                            "Mois sans tabac : envie d'arrêter ? Parlons-en "
+                            "au comptoir. https://mois-sans-tabac.tabac-info-service.fr "
+                            "#MoisSansTabac",
+                        )
                         for box in page.locator("input[name=channels]").all():
                             box.check()
                         page.wait_for_timeout(800)
