@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Literal
 
 import httpx
 
-from hygie.providers.errors import AuthExpired, ProviderError
+from hygie.providers.errors import AuthExpired, ProviderError, Rejected
 from hygie.providers.http import ProviderHttp, shared_http
 from hygie.providers.text import LengthRule, find_urls, measure, utf8_len
 
@@ -254,6 +254,51 @@ class Provider(ABC):
     def refresh(self) -> None:
         """Get a new access token; raise AuthExpired when the user must reconnect."""
         raise AuthExpired(f"{self.label} tokens cannot be refreshed: reconnect the channel")
+
+    def oauth_client(self) -> tuple[str, str]:
+        """The OAuth client id and secret: the operator's application, else what was stored."""
+        app = self.account.app
+        if app is not None:
+            return app.client_id, app.client_secret
+        credentials = self.account.credentials
+        return str(credentials.get("client_id", "")), str(credentials.get("client_secret") or "")
+
+    def refresh_grant(
+        self, url: str, *, data: dict[str, str], headers: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        """POST an OAuth 2 refresh-token grant and store the new tokens.
+
+        A refusal (400/403) or an answer without a token means the user must reconnect
+        (AuthExpired); a refresh token the network does not send back is kept (some rotate it,
+        some do not). Returns the answer, for network-specific fields.
+        """
+        refresh_token = self.account.credentials.get("refresh_token")
+        if not refresh_token:
+            raise AuthExpired(f"{self.label} gave no refresh token: reconnect the channel")
+        try:
+            answer = self.call(
+                "POST",
+                url,
+                headers=headers or {},
+                data={"grant_type": "refresh_token", "refresh_token": refresh_token, **data},
+            )
+        except Rejected as exc:
+            if exc.status in (400, 403):
+                raise AuthExpired(
+                    f"{self.label} refused the refresh token: {exc.message}",
+                    status=exc.status,
+                    code="refresh_refused",
+                ) from exc
+            raise
+        body: dict[str, Any] = answer.data or {}
+        if not body.get("access_token"):
+            raise AuthExpired(f"{self.label} returned no access token: reconnect the channel")
+        self.set_credentials(
+            access_token=body["access_token"],
+            refresh_token=body.get("refresh_token") or refresh_token,
+            expires_at=time.time() + float(body["expires_in"]) if body.get("expires_in") else None,
+        )
+        return body
 
     def set_credentials(self, **values: Any) -> None:
         self.account.credentials = {**self.account.credentials, **values}

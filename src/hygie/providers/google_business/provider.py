@@ -23,7 +23,6 @@ reference, not the digest): the v4 resource is ``{account}/{location}``.
 from __future__ import annotations
 
 import re
-import time
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -235,47 +234,11 @@ class GoogleBusinessProvider(Provider):
         """The production token URL; with a base_url override (tests), the same path there."""
         return relocate(self.token_url, self.account.base_url)
 
-    def _client(self) -> tuple[str, str]:
-        """The OAuth client: the operator's application, else what the credentials kept."""
-        app = self.account.app
-        if app is not None:
-            return app.client_id, app.client_secret
-        credentials = self.account.credentials
-        return str(credentials.get("client_id", "")), str(credentials.get("client_secret", ""))
-
     def refresh(self) -> None:
-        credentials = self.account.credentials
-        refresh_token = credentials.get("refresh_token")
-        if not refresh_token:
-            raise AuthExpired("Google gave no refresh token: reconnect the channel")
-        client_id, client_secret = self._client()
-        try:
-            answer = self.call(
-                "POST",
-                self._token_endpoint(),
-                data={
-                    "grant_type": "refresh_token",
-                    "refresh_token": refresh_token,
-                    "client_id": client_id,
-                    "client_secret": client_secret,
-                },
-            )
-        except Rejected as exc:
-            if exc.status in (400, 403):
-                raise AuthExpired(
-                    f"Google refused the refresh token: {exc.message}",
-                    status=exc.status,
-                    code="refresh_refused",
-                ) from exc
-            raise
-        data: dict[str, Any] = answer.data or {}
-        if not data.get("access_token"):
-            raise AuthExpired("Google returned no access token: reconnect the channel")
-        self.set_credentials(
-            access_token=data["access_token"],
-            # Google usually keeps the refresh token and sends none back.
-            refresh_token=data.get("refresh_token") or refresh_token,
-            expires_at=time.time() + float(data["expires_in"]) if data.get("expires_in") else None,
+        client_id, client_secret = self.oauth_client()
+        self.refresh_grant(
+            self._token_endpoint(),
+            data={"client_id": client_id, "client_secret": client_secret},
         )
 
     # --- connecting -------------------------------------------------------------------------

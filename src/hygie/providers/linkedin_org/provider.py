@@ -41,7 +41,6 @@ from hygie.providers.base import (
     PublishResult,
 )
 from hygie.providers.errors import (
-    AuthExpired,
     OutcomeUnknown,
     ProviderError,
     RateLimited,
@@ -249,52 +248,17 @@ class LinkedInOrgProvider(Provider):
         """The production token URL; with a base_url override (tests), the same path there."""
         return relocate(self.token_url, self.account.base_url)
 
-    def _client(self) -> tuple[str, str]:
-        """The OAuth client: the operator's application, else what the credentials kept."""
-        app = self.account.app
-        if app is not None:
-            return app.client_id, app.client_secret
-        credentials = self.account.credentials
-        return str(credentials.get("client_id", "")), str(credentials.get("client_secret", ""))
-
     def refresh(self) -> None:
-        credentials = self.account.credentials
-        refresh_token = credentials.get("refresh_token")
-        if not refresh_token:
-            raise AuthExpired("LinkedIn gave no refresh token: reconnect the channel")
-        client_id, client_secret = self._client()
-        try:
-            answer = self.call(
-                "POST",
-                self._token_endpoint(),
-                data={
-                    "grant_type": "refresh_token",
-                    "refresh_token": refresh_token,
-                    "client_id": client_id,
-                    "client_secret": client_secret,
-                },
+        client_id, client_secret = self.oauth_client()
+        body = self.refresh_grant(
+            self._token_endpoint(),
+            data={"client_id": client_id, "client_secret": client_secret},
+        )
+        if body.get("refresh_token_expires_in"):
+            # The refresh token keeps its first expiry (365 days).
+            self.set_credentials(
+                refresh_expires_at=time.time() + float(body["refresh_token_expires_in"])
             )
-        except Rejected as exc:
-            if exc.status in (400, 403):
-                raise AuthExpired(
-                    f"LinkedIn refused the refresh token: {exc.message}",
-                    status=exc.status,
-                    code="refresh_refused",
-                ) from exc
-            raise
-        data: dict[str, Any] = answer.data or {}
-        if not data.get("access_token"):
-            raise AuthExpired("LinkedIn returned no access token: reconnect the channel")
-        now = time.time()
-        values: dict[str, Any] = {
-            "access_token": data["access_token"],
-            # The refresh token keeps its first expiry; LinkedIn may send it back or not.
-            "refresh_token": data.get("refresh_token") or refresh_token,
-            "expires_at": now + float(data["expires_in"]) if data.get("expires_in") else None,
-        }
-        if data.get("refresh_token_expires_in"):
-            values["refresh_expires_at"] = now + float(data["refresh_token_expires_in"])
-        self.set_credentials(**values)
 
     # --- connecting -------------------------------------------------------------------------
 

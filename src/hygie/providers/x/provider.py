@@ -22,7 +22,6 @@ documentation sends users to ``https://x.com/i/oauth2/authorize``, used here.
 from __future__ import annotations
 
 import html
-import time
 import unicodedata
 from datetime import UTC, datetime
 from typing import Any
@@ -42,7 +41,6 @@ from hygie.providers.base import (
     PublishResult,
 )
 from hygie.providers.errors import (
-    AuthExpired,
     OutcomeUnknown,
     ProviderError,
     RateLimited,
@@ -281,45 +279,10 @@ class XProvider(Provider):
     # --- authentication ---------------------------------------------------------------------
 
     def refresh(self) -> None:
-        credentials = self.account.credentials
-        refresh_token = credentials.get("refresh_token")
-        if not refresh_token:
-            raise AuthExpired("X gave no refresh token (offline.access): reconnect the channel")
-        app = self.account.app
-        if app is not None:
-            client_id, client_secret = app.client_id, app.client_secret
-        else:
-            client_id = str(credentials.get("client_id", ""))
-            client_secret = str(credentials.get("client_secret") or "")
+        # Refresh tokens are single-use (offline.access): refresh_grant keeps the rotated one.
+        client_id, client_secret = self.oauth_client()
         headers = basic_auth(client_id, client_secret) if client_secret else {}
-        try:
-            answer = self.call(
-                "POST",
-                f"/{V}/oauth2/token",
-                headers=headers,
-                data={
-                    "refresh_token": refresh_token,
-                    "grant_type": "refresh_token",
-                    "client_id": client_id,
-                },
-            )
-        except Rejected as exc:
-            if exc.status in (400, 403):
-                raise AuthExpired(
-                    f"X refused the refresh token: {exc.message}",
-                    status=exc.status,
-                    code="refresh_refused",
-                ) from exc
-            raise
-        data: dict[str, Any] = answer.data or {}
-        if not data.get("access_token"):
-            raise AuthExpired("X returned no access token: reconnect the channel")
-        self.set_credentials(
-            access_token=data["access_token"],
-            # Refresh tokens are single-use: keep the rotated one.
-            refresh_token=data.get("refresh_token") or refresh_token,
-            expires_at=time.time() + float(data["expires_in"]) if data.get("expires_in") else None,
-        )
+        self.refresh_grant(f"/{V}/oauth2/token", data={"client_id": client_id}, headers=headers)
 
     # --- connecting -------------------------------------------------------------------------
 
