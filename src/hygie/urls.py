@@ -1,7 +1,8 @@
 from django.urls import include, path
 
 from hygie.channels.views import oauth_callback
-from hygie.publishing.views import calendar_feed, public_media
+from hygie.publishing.views import public_media
+from hygie.publishing.views_exchange import calendar_feed
 
 urlpatterns = [
     path("", include("hygie.core.urls")),

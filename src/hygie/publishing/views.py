@@ -6,14 +6,13 @@ import calendar as pycalendar
 import re
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from django.conf import settings as django_settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,16 +23,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from hygie.accounts.actions import ActionError
-from hygie.accounts.models import Membership
 from hygie.accounts.roles import Perm
 from hygie.channels.models import Channel
 from hygie.core.access import OrgRequest, access_scoped, org_view
 from hygie.library.templates import resolve_template
 from hygie.providers.registry import provider_class
 from hygie.providers.text import find_urls, measure
-from hygie.publishing import actions, exchange
-from hygie.publishing.forms import CampaignForm, PostForm, SlotForm
-from hygie.publishing.models import Campaign, Post, PostingSlot, PostMedia, PostTarget
+from hygie.publishing import actions
+from hygie.publishing.forms import PostForm
+from hygie.publishing.models import Campaign, Post, PostMedia, PostTarget
 from hygie.publishing.tasks import dispatch_due_posts
 
 
@@ -368,220 +366,3 @@ def public_media(request: HttpRequest, token: str) -> FileResponse:
     response["Cache-Control"] = "public, max-age=86400"
     response["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-@org_view(Perm.POSTS_VIEW)
-@require_safe
-def export_csv(request: OrgRequest) -> HttpResponse:
-    posts = (
-        Post.objects.filter(organization=request.org)
-        .prefetch_related("targets__channel")
-        .order_by("scheduled_at", "pk")
-    )
-    body = exchange.posts_csv(posts, ZoneInfo(request.org.timezone))
-    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="hygie-{request.org.slug}-posts.csv"'
-    return response
-
-
-@org_view(Perm.POSTS_COMPOSE)
-@require_http_methods(["GET", "POST"])
-def import_csv(request: OrgRequest) -> HttpResponse:
-    errors: list[str] = []
-    if request.method == "POST":
-        upload = request.FILES.get("file")
-        if upload is None or (upload.size or 0) > 2_000_000:
-            errors = [_("Choose a CSV file of 2 MB at most.")]
-        else:
-            channels = list(Channel.objects.filter(organization=request.org))
-            report = exchange.parse_import(upload.read(), channels, ZoneInfo(request.org.timezone))
-            errors = report.errors
-            if not errors:
-                try:
-                    created = actions.do_import_posts(
-                        request.org,
-                        rows=report.rows,
-                        acting_user=request.user,
-                        can_schedule=request.membership.has_perm(Perm.POSTS_SCHEDULE),
-                    )
-                except ActionError as exc:
-                    errors = [str(exc)]
-                else:
-                    messages.success(request, _("%(n)s posts imported.") % {"n": len(created)})
-                    return redirect("publishing:calendar", org_slug=request.org.slug)
-    return render(request, "publishing/import.html", {"errors": errors})
-
-
-@org_view(Perm.POSTS_VIEW)
-@require_POST
-def feed_renew(request: OrgRequest) -> HttpResponse:
-    from hygie.accounts.actions import do_renew_feed_token
-
-    do_renew_feed_token(request.membership, acting_user=request.user)
-    messages.success(request, _("New calendar address: the old one no longer works."))
-    return redirect("publishing:calendar", org_slug=request.org.slug)
-
-
-@require_safe
-def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
-    """The organisation's calendar for calendar apps; the address itself is the secret."""
-    membership = (
-        Membership.objects.select_related("organization")
-        .filter(
-            feed_token=token,
-            is_active=True,
-            organization__is_active=True,
-            user__is_active=True,
-        )
-        .first()
-    )
-    if membership is None or not membership.has_perm(Perm.POSTS_VIEW):
-        raise Http404
-    org = membership.organization
-    since = timezone.now() - timedelta(days=92)
-    posts = (
-        Post.objects.filter(organization=org)
-        .filter(Q(scheduled_at__gte=since) | Q(published_at__gte=since))
-        .select_related("organization")
-        .prefetch_related("targets__channel")
-        .order_by("scheduled_at")
-    )
-    body = exchange.calendar_ics(
-        org.name, posts, django_settings.HYGIE_BASE_URL, request.get_host().split(":")[0] or "hygie"
-    )
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'inline; filename="hygie-{org.slug}.ics"'
-    return response
-
-
-@org_view(Perm.POSTS_SCHEDULE)
-@require_POST
-def post_reschedule(request: OrgRequest, post_id: int) -> HttpResponse:
-    """Dragged to another day on the calendar: same time of day, new date (or new time)."""
-    post = access_scoped(Post.objects.all(), request, post_id)
-    current = timezone.localtime(post.scheduled_at) if post.scheduled_at else None
-    try:
-        day = date.fromisoformat(request.POST.get("date", ""))
-        at = (
-            time.fromisoformat(request.POST["time"])
-            if request.POST.get("time")
-            else (current.timetz().replace(tzinfo=None) if current else time(9, 0))
-        )
-        when = datetime.combine(day, at, tzinfo=timezone.get_current_timezone())
-        actions.do_reschedule_post(post, when=when, acting_user=request.user)
-    except (ValueError, KeyError):
-        messages.error(request, _("That is not a date."))
-        status = 400
-    except ActionError as exc:
-        messages.error(request, str(exc))
-        status = 409
-    else:
-        messages.success(
-            request, _("Moved to %(when)s.") % {"when": when.strftime("%d/%m/%Y %H:%M")}
-        )
-        status = 200
-    if request.headers.get("HX-Request"):
-        response = HttpResponse(status=204 if status == 200 else status)
-        response["HX-Refresh"] = "true"
-        return response
-    return redirect(
-        f"{reverse('publishing:calendar', args=[request.org.slug])}"
-        f"?month={(when if status == 200 else timezone.now()):%Y-%m}"
-    )
-
-
-@org_view(Perm.POSTS_VIEW)
-@require_http_methods(["GET", "POST"])
-def campaign_list(request: OrgRequest) -> HttpResponse:
-    can_manage = request.membership.has_perm(Perm.POSTS_SCHEDULE)
-    form = CampaignForm(request.POST or None)
-    if request.method == "POST":
-        if not can_manage:
-            return HttpResponse(status=403)
-        if form.is_valid():
-            try:
-                actions.do_save_campaign(
-                    request.org, data=form.cleaned_data, acting_user=request.user
-                )
-            except ActionError as exc:
-                form.add_error(None, str(exc))
-            else:
-                messages.success(request, _("Campaign saved."))
-                return redirect("publishing:campaigns", org_slug=request.org.slug)
-    campaigns = (
-        Campaign.objects.filter(organization=request.org)
-        .annotate(n_posts=Count("posts"))
-        .order_by("-starts_on", "name")
-    )
-    return render(
-        request,
-        "publishing/campaigns.html",
-        {"campaigns": campaigns, "form": form, "can_manage": can_manage},
-    )
-
-
-@org_view(Perm.POSTS_SCHEDULE)
-@require_http_methods(["GET", "POST"])
-def campaign_edit(request: OrgRequest, campaign_id: int) -> HttpResponse:
-    campaign = access_scoped(Campaign.objects.all(), request, campaign_id)
-    initial = {
-        f: getattr(campaign, f) for f in ("name", "description", "color", "starts_on", "ends_on")
-    }
-    form = CampaignForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.do_save_campaign(
-                request.org, data=form.cleaned_data, acting_user=request.user, campaign=campaign
-            )
-        except ActionError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("Campaign saved."))
-            return redirect("publishing:campaigns", org_slug=request.org.slug)
-    posts = campaign.posts.order_by("scheduled_at")[:200]
-    return render(
-        request,
-        "publishing/campaign_edit.html",
-        {"campaign": campaign, "form": form, "posts": posts},
-    )
-
-
-@org_view(Perm.POSTS_VIEW)
-@require_http_methods(["GET", "POST"])
-def slots(request: OrgRequest) -> HttpResponse:
-    can_manage = request.membership.has_perm(Perm.POSTS_SCHEDULE)
-    form = SlotForm(request.POST or None)
-    if request.method == "POST":
-        if not can_manage:
-            return HttpResponse(status=403)
-        if form.is_valid():
-            try:
-                actions.do_add_slot(
-                    request.org,
-                    weekday=form.cleaned_data["weekday"],
-                    at=form.cleaned_data["time"],
-                    acting_user=request.user,
-                )
-            except ActionError as exc:
-                form.add_error(None, str(exc))
-            else:
-                return redirect("publishing:slots", org_slug=request.org.slug)
-    next_slot = actions.next_free_slot(request.org, timezone.now())
-    return render(
-        request,
-        "publishing/slots.html",
-        {
-            "slots": PostingSlot.objects.filter(organization=request.org),
-            "form": form,
-            "can_manage": can_manage,
-            "next_slot": next_slot,
-        },
-    )
-
-
-@org_view(Perm.POSTS_SCHEDULE)
-@require_POST
-def slot_remove(request: OrgRequest, slot_id: int) -> HttpResponse:
-    slot = access_scoped(PostingSlot.objects.all(), request, slot_id)
-    actions.do_remove_slot(slot, acting_user=request.user)
-    return redirect("publishing:slots", org_slug=request.org.slug)
