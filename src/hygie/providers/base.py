@@ -169,6 +169,15 @@ class Provider(ABC):
         url = path if path.startswith("http") else f"{self.base_url}{path}"
         return self.http.request(method, url, write=write, classify=self.classify, **kwargs)
 
+    def call_unless_gone(self, method: str, path: str, **kwargs: Any) -> Any:
+        """The call's answer, or None when the network says the object does not exist (404)."""
+        try:
+            return self.call(method, path, **kwargs)
+        except Rejected as exc:
+            if exc.status == 404:
+                return None
+            raise
+
     # --- validation (pure) -----------------------------------------------------------------
 
     def validate(self, post: OutboundPost) -> list[Violation]:

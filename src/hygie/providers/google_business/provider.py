@@ -189,20 +189,11 @@ class GoogleBusinessProvider(Provider):
         return self._result(answer.data)
 
     def delete(self, external_id: str) -> None:
-        try:
-            self.call("DELETE", f"/{V}/{external_id}", headers=self._auth())
-        except Rejected as exc:
-            if exc.status != 404:
-                raise
+        self.call_unless_gone("DELETE", f"/{V}/{external_id}", headers=self._auth())
 
     def get_post(self, external_id: str) -> PublishResult | None:
-        try:
-            answer = self.call("GET", f"/{V}/{external_id}", headers=self._auth())
-        except Rejected as exc:
-            if exc.status == 404:
-                return None
-            raise
-        return self._result(answer.data)
+        answer = self.call_unless_gone("GET", f"/{V}/{external_id}", headers=self._auth())
+        return None if answer is None else self._result(answer.data)
 
     def find_published(
         self, post: OutboundPost, *, idempotency_key: str, since: datetime
