@@ -4,6 +4,7 @@ hygie run        web server on 127.0.0.1:8000, plus the background worker in emb
 hygie worker     a Celery worker (as many as you like, on as many machines as you like)
 hygie beat       the periodic scheduler (exactly one per installation)
 hygie manage …   any Django management command (migrate, createsuperuser, verify_audit…)
+hygie check      check texts against the health-communication rules (JSON Lines in and out)
 hygie --version
 """
 
@@ -173,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     beat.add_argument("--loglevel", default="INFO")
 
     sub.add_parser("manage", help="run a Django management command", add_help=False)
+    sub.add_parser("check", help="check JSON Lines texts against the rules", add_help=False)
     return parser
 
 
@@ -180,6 +182,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "manage":
         return cmd_manage(args[1:])
+    if args and args[0] == "check":
+        from hygie.compliance.batch import main as check_main
+
+        return check_main(args[1:])
     parser = build_parser()
     ns = parser.parse_args(args)
     if ns.command == "run":

@@ -199,6 +199,7 @@ SIGNALS: dict[str, str] = {
     "product_name_and_inn": "the advertised medicine's name and its INN both appear",
     "risk_information_link": "a link to a page devoted to the product's risk information",
     "authorised_health_claim": "the wording matches an authorised EU health claim (register)",
+    "sensational_tone": "capitals, emojis and exclamation runs: a loud tone (checker's score)",
 }
 
 

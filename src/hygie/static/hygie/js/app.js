@@ -51,3 +51,18 @@
       .then(function () { window.location.reload(); });
   });
 })();
+// Mandatory mentions: one click appends the suggested wording to the text being written.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest && e.target.closest("[data-insert]");
+    if (!button) return;
+    var field = document.getElementById(button.getAttribute("data-insert-into"));
+    if (!field) return;
+    var addition = button.getAttribute("data-insert");
+    field.value = field.value.replace(/\s*$/, "") + (field.value.trim() ? "\n" : "") + addition;
+    field.dispatchEvent(new Event("input", { bubbles: true }));
+    field.dispatchEvent(new KeyboardEvent("keyup", { bubbles: true }));
+    field.focus();
+  });
+})();

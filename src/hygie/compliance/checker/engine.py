@@ -1,0 +1,514 @@
+"""Apply the rules catalog to a text: ``Checker().check(text, context) -> CheckResult``.
+
+One pass finds every lexicon entry (:mod:`.index`) and every medicine name (the BDPM product
+lexicon, plus the organisation's own products), then each rule that applies to the draft's
+audience, kind and target countries is evaluated from those hits: a rule fires when one of its
+triggers holds (all the trigger's conditions hold), exceptions mask hits or excuse the
+situation, and missing mandatory mentions are listed (and must fit the network's limit).
+Deterministic: the same text and context give the same findings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+
+from hygie.compliance.checker import signals as detectors
+from hygie.compliance.checker.folding import Folded
+from hygie.compliance.checker.index import Entry, Hits, Index
+from hygie.compliance.checker.types import (
+    CheckContext,
+    CheckResult,
+    Citation,
+    Finding,
+    MissingMention,
+    ProductInfo,
+    Span,
+)
+from hygie.compliance.lexicon.matcher import ProductLexicon, ProductMention
+from hygie.compliance.rules.catalog import (
+    CONTEXT_KEYS,
+    SEVERITY_RANK,
+    Catalog,
+    Mention,
+    ProductCondition,
+    Rule,
+    Severity,
+    Trigger,
+    default_catalog,
+    fold,
+    phrase_pattern,
+)
+
+_ORG_PRODUCT = "\0product:"
+_PATTERN = "\0pattern:"
+#: Lexicons that feed computed signals.
+_SYMPTOMS = ("disease_terms",)
+_HYPE = ("hype_emphasis", "superlatives")
+
+
+@dataclass(frozen=True, slots=True)
+class ProductHit:
+    """A product the draft refers to: named in the text (``spans``) or linked by metadata."""
+
+    name: str
+    category: str
+    statuses: frozenset[str]
+    inns: tuple[str, ...] = ()
+    spans: tuple[tuple[int, int], ...] = ()
+    origin: str = "bdpm"  # bdpm | organisation | linked
+    kind: str = "brand"
+
+
+def mention_statuses(mention: ProductMention) -> frozenset[str]:
+    """The catalog's statuses for a BDPM name. A brand family takes its strictest list and
+    is ``reimbursed``/``otc`` when any presentation is; an INN counts as listed only when
+    every product containing it is (paracetamol is sold both ways: neither status)."""
+    statuses: set[str] = set()
+    if mention.kind == "brand":
+        statuses.update(status for status in mention.statuses if status != "none")
+        if mention.status != "none":
+            statuses.add(mention.status)
+        if mention.reimbursed:
+            statuses.add("reimbursed")
+    else:
+        listed = set(mention.statuses)
+        if len(listed) == 1 and "none" not in listed:
+            statuses.update(listed)
+    if statuses & {"liste_i", "liste_ii", "stupefiant"} and not mention.otc:
+        statuses.add("prescription")
+    if mention.otc:
+        statuses.add("otc")
+    return frozenset(statuses)
+
+
+@dataclass(slots=True)
+class Analysis:
+    """What one pass found in a text."""
+
+    folded: Folded
+    hits: Hits
+    products: list[ProductHit]
+    signals: set[str] = field(default_factory=set)
+    tone: float = 0.0
+
+
+@dataclass(slots=True)
+class _Outcome:
+    severity: Severity
+    spans: list[Span]
+    missing: list[MissingMention]
+    does_not_fit: bool = False
+
+
+def _overlaps(span: tuple[int, int], others: Sequence[tuple[int, int]]) -> bool:
+    return any(span[0] < end and start < span[1] for start, end in others)
+
+
+def _weaker(a: Severity, b: Severity) -> Severity:
+    return a if SEVERITY_RANK[a] >= SEVERITY_RANK[b] else b
+
+
+def _stronger(a: Severity, b: Severity) -> Severity:
+    return a if SEVERITY_RANK[a] <= SEVERITY_RANK[b] else b
+
+
+class Checker:
+    """The catalog, the BDPM lexicon and an organisation's products, ready to check texts.
+
+    Building one compiles the index (a few milliseconds); keep it and call :meth:`check` for
+    every text. Thread-safe: checking does not change the checker.
+    """
+
+    def __init__(
+        self,
+        catalog: Catalog | None = None,
+        lexicon: ProductLexicon | None = None,
+        products: Sequence[ProductInfo] = (),
+    ) -> None:
+        self.catalog = catalog or default_catalog()
+        self.lexicon = lexicon if lexicon is not None else ProductLexicon.load_default()
+        self.products = tuple(products)
+        entries = [
+            Entry(name, entry.pattern, entry.case_sensitive)
+            for name, lexicon_ in self.catalog.lexicons.items()
+            for entry in lexicon_.entries
+        ]
+        for number, product in enumerate(self.products):
+            for name in product.names():
+                if name.strip():
+                    entries.append(Entry(f"{_ORG_PRODUCT}{number}", phrase_pattern(name)))
+        self._patterns: dict[int, str] = {}
+        for rule in self.catalog.rules:
+            for trigger in self._all_triggers(rule):
+                if trigger.pattern is not None and id(trigger) not in self._patterns:
+                    key = f"{_PATTERN}{len(self._patterns)}"
+                    self._patterns[id(trigger)] = key
+                    entries.append(Entry(key, trigger.pattern))
+        self.entries = tuple(entries)
+        self.index = Index(entries)
+        self._rules: dict[tuple[str, str, tuple[str, ...]], tuple[Rule, ...]] = {}
+
+    @staticmethod
+    def _all_triggers(rule: Rule) -> Iterable[Trigger]:
+        for trigger in rule.triggers:
+            yield trigger
+            if trigger.parent is not None:
+                yield trigger.parent
+            for mention in trigger.requires_mention:
+                if mention.detect is not None:
+                    yield mention.detect
+        for exemption in rule.exceptions:
+            if exemption.when is not None:
+                yield exemption.when
+                if exemption.when.parent is not None:
+                    yield exemption.when.parent
+
+    # -- analysis ------------------------------------------------------------------------------
+
+    def analyse(
+        self, text: str, linked: Sequence[ProductInfo] = (), *, hits: Hits | None = None
+    ) -> Analysis:
+        folded = Folded.of(text)
+        found = self.index.hits(folded) if hits is None else hits
+        products: list[ProductHit] = []
+        for mention in self.lexicon.find(text):
+            products.append(
+                ProductHit(
+                    name=mention.name,
+                    category="medicine",
+                    statuses=mention_statuses(mention),
+                    inns=mention.inns,
+                    spans=((mention.start, mention.end),),
+                    kind=mention.kind,
+                )
+            )
+        for number, product in enumerate(self.products):
+            spans = found.get(f"{_ORG_PRODUCT}{number}")
+            if spans:
+                products.append(self._org_hit(product, tuple(spans), "organisation"))
+        for product in linked:
+            products.append(self._org_hit(product, (), "linked"))
+        analysis = Analysis(folded, found, products)
+        self._signals(analysis)
+        return analysis
+
+    @staticmethod
+    def _org_hit(
+        product: ProductInfo, spans: tuple[tuple[int, int], ...], origin: str
+    ) -> ProductHit:
+        return ProductHit(
+            name=product.name,
+            category=product.category,
+            statuses=product.statuses,
+            inns=product.inns,
+            spans=spans,
+            origin=origin,
+        )
+
+    def _signals(self, analysis: Analysis) -> None:
+        text = analysis.folded.text
+        found = analysis.signals
+        links = detectors.urls(text)
+        inn_names = {fold(hit.name) for hit in analysis.products if hit.kind == "inn"}
+        for hit in analysis.products:
+            inns = {fold(inn) for inn in hit.inns}
+            if hit.kind == "brand" and inns & inn_names:
+                found.add("product_name_and_inn")
+            for span in hit.spans:
+                if detectors.possessive_before(text, span[0]):
+                    found.add("possessive_product_mention")
+                if links and detectors.inside(span, links):
+                    found.add("link_to_product_site")
+                if hit.origin == "organisation" and detectors.hashtag_before(text, span[0]):
+                    found.add("brand_hashtag")
+        symptoms = [span for name in _SYMPTOMS for span in analysis.hits.get(name, ())]
+        if symptoms and detectors.symptom_checklist(text, symptoms):
+            found.add("symptom_checklist")
+        for number, product in enumerate(self.products):
+            if not product.indications or not analysis.hits.get(f"{_ORG_PRODUCT}{number}"):
+                continue
+            approved = " ".join(fold(indication) for indication in product.indications)
+            if any(fold(text[s:e]) not in approved for s, e in symptoms):
+                found.add("off_label_indication")
+        hype = sum(len(analysis.hits.get(name, ())) for name in _HYPE)
+        analysis.tone = detectors.tone_score(text, hype_hits=hype)
+        if analysis.tone >= detectors.TONE_THRESHOLD:
+            found.add("sensational_tone")
+
+    # -- rules ---------------------------------------------------------------------------------
+
+    def rules_for(self, context: CheckContext) -> tuple[Rule, ...]:
+        key = (context.audience, context.kind, tuple(sorted(set(context.target_countries))))
+        rules = self._rules.get(key)
+        if rules is None:
+            rules = self.catalog.rules_for(context.audience, context.kind, key[2] or ("FR",))
+            self._rules[key] = rules
+        return rules
+
+    def check(self, text: str, context: CheckContext | None = None) -> CheckResult:
+        """Every finding of every applicable rule, strongest first, then by position."""
+        context = context or CheckContext()
+        analysis = self.analyse(text, context.products)
+        analysis.signals.update(context.signals)
+        if context.parent_author and _names_author(text, context.parent_author):
+            analysis.signals.add("mentions_reviewer_name")
+        parent = self.analyse(context.parent_text) if context.parent_text else None
+        lang = context.lang if context.lang in ("fr", "en") else None
+        lang = lang or detectors.guess_language(analysis.folded.folded)
+        findings: list[Finding] = []
+        checklist: dict[str, MissingMention] = {}
+        for rule in self.rules_for(context):
+            finding = self._apply(rule, analysis, parent, context, lang)
+            if finding is None:
+                continue
+            findings.append(finding)
+            for mention in finding.missing_mentions:
+                checklist.setdefault(mention.id, mention)
+        findings.sort(key=lambda f: (SEVERITY_RANK[f.severity], f.start, f.rule))
+        return CheckResult(
+            text=text,
+            lang=lang,
+            catalog_version=self.catalog.version,
+            findings=tuple(findings),
+            mentions=tuple(checklist.values()),
+            extra={
+                "tone": analysis.tone,
+                "products": [hit.name for hit in analysis.products if hit.spans],
+                "signals": sorted(analysis.signals),
+            },
+        )
+
+    def _apply(
+        self,
+        rule: Rule,
+        analysis: Analysis,
+        parent: Analysis | None,
+        context: CheckContext,
+        lang: str,
+    ) -> Finding | None:
+        masks: list[tuple[int, int]] = []
+        for exemption in rule.exceptions:
+            if exemption.mask_lexicon:
+                masks.extend(analysis.hits.get(exemption.mask_lexicon, ()))
+        outcome: _Outcome | None = None
+        for trigger in rule.triggers:
+            result = self._trigger(trigger, rule, analysis, parent, context, masks)
+            if result is None:
+                continue
+            if outcome is None:
+                outcome = result
+                continue
+            outcome.severity = _stronger(outcome.severity, result.severity)
+            outcome.spans.extend(result.spans)
+            outcome.missing.extend(m for m in result.missing if m not in outcome.missing)
+            outcome.does_not_fit = outcome.does_not_fit or result.does_not_fit
+        if outcome is None:
+            return None
+        exemption_id = None
+        for exemption in rule.exceptions:
+            if exemption.when is None:
+                continue
+            if self._conditions(exemption.when, analysis, parent, context, masks) is None:
+                continue
+            if exemption.downgrade_to is None:
+                return None
+            weaker = _weaker(outcome.severity, exemption.downgrade_to)
+            if weaker != outcome.severity:
+                outcome.severity = weaker
+                exemption_id = exemption.id
+        return self._finding(rule, outcome, analysis.folded.text, lang, exemption_id)
+
+    def _finding(
+        self, rule: Rule, outcome: _Outcome, text: str, lang: str, exemption: str | None
+    ) -> Finding:
+        spans = sorted(set(outcome.spans), key=lambda s: (s.start, s.end))
+        located = [span for span in spans if span.end > span.start]
+        # Point at the product first (the words to remove), else at the first words found.
+        primary = [span for span in located if span.cause.startswith("product:")] or located
+        start, end = (primary[0].start, primary[0].end) if primary else (0, len(text))
+        english = lang == "en"
+        citations = tuple(
+            Citation(s.instrument, s.article, s.version_date, s.url, s.verified)
+            for s in rule.sources
+        )
+        title = rule.title_en if english else rule.title_fr
+        cited = citations[0].label() if citations else ""
+        return Finding(
+            rule=rule.id,
+            severity=outcome.severity,
+            start=start,
+            end=end,
+            title=title,
+            message=f"{title} ({cited})" if cited else title,
+            explanation=rule.explanation_en if english else rule.explanation_fr,
+            suggestion=rule.remediation_en if english else rule.remediation_fr,
+            citations=citations,
+            spans=tuple(located),
+            missing_mentions=tuple(outcome.missing),
+            exemption=exemption,
+            does_not_fit=outcome.does_not_fit,
+        )
+
+    def _lexicon_spans(
+        self, name: str, analysis: Analysis, masks: Sequence[tuple[int, int]]
+    ) -> list[Span]:
+        spans = analysis.hits.get(name, ())
+        return [Span(s, e, name) for s, e in spans if not (masks and _overlaps((s, e), masks))]
+
+    def _conditions(
+        self,
+        trigger: Trigger,
+        analysis: Analysis,
+        parent: Analysis | None,
+        context: CheckContext,
+        masks: Sequence[tuple[int, int]],
+    ) -> list[Span] | None:
+        """The spans supporting the trigger's conditions (mentions aside), or ``None``."""
+        spans: list[Span] = []
+        for key, allowed in trigger.context.items():
+            if not _context_holds(key, allowed, context):
+                return None
+        for name in trigger.no_lexicon:
+            if self._lexicon_spans(name, analysis, masks):
+                return None
+        for name in trigger.all_lexicons:
+            found = self._lexicon_spans(name, analysis, masks)
+            if not found:
+                return None
+            spans.extend(found)
+        if trigger.any_lexicon:
+            any_found = [
+                span
+                for name in trigger.any_lexicon
+                for span in self._lexicon_spans(name, analysis, masks)
+            ]
+            if not any_found:
+                return None
+            spans.extend(any_found)
+        if trigger.pattern is not None:
+            key = self._patterns[id(trigger)]
+            matched = analysis.hits.get(key, ())
+            if not matched:
+                return None
+            spans.extend(Span(s, e, "pattern") for s, e in matched)
+        if trigger.product is not None:
+            products = _matching_products(trigger.product, analysis.products)
+            if not products:
+                return None
+            spans.extend(
+                Span(s, e, f"product:{hit.name}") for hit in products for s, e in hit.spans
+            )
+        if trigger.any_signal and not analysis.signals.intersection(trigger.any_signal):
+            return None
+        if trigger.parent is not None:
+            if parent is None:
+                return None
+            if self._conditions(trigger.parent, parent, None, context, ()) is None:
+                return None
+        return spans
+
+    def _trigger(
+        self,
+        trigger: Trigger,
+        rule: Rule,
+        analysis: Analysis,
+        parent: Analysis | None,
+        context: CheckContext,
+        masks: Sequence[tuple[int, int]],
+    ) -> _Outcome | None:
+        spans = self._conditions(trigger, analysis, parent, context, masks)
+        if spans is None:
+            return None
+        severity: Severity = trigger.severity or rule.severity
+        if not trigger.requires_mention:
+            return _Outcome(severity, spans, [])
+        missing: list[tuple[Mention, MissingMention]] = []
+        manual: list[MissingMention] = []
+        lang_en = (context.lang or detectors.guess_language(analysis.folded.folded)) == "en"
+        for mention in trigger.requires_mention:
+            item = _missing(mention, analysis, lang_en)
+            if mention.check == "manual":
+                manual.append(item)
+            elif mention.detect is None or (
+                self._conditions(mention.detect, analysis, None, context, ()) is None
+            ):
+                missing.append((mention, item))
+        if not missing:
+            return None
+        severity = min(
+            (mention.severity or severity for mention, _item in missing),
+            key=SEVERITY_RANK.__getitem__,
+        )
+        does_not_fit = False
+        if context.char_limit is not None:
+            measure: Callable[[str], int] = context.measure or len
+            extra = [item.text or "" for mention, item in missing if mention.must_fit]
+            needed = measure("\n".join([analysis.folded.text, *extra]))
+            if any(mention.must_fit for mention, _item in missing) and needed > context.char_limit:
+                does_not_fit = True
+                severity = "block"
+        return _Outcome(severity, spans, [item for _m, item in missing] + manual, does_not_fit)
+
+
+def _missing(mention: Mention, analysis: Analysis, english: bool) -> MissingMention:
+    product = next((hit for hit in analysis.products if hit.spans), None)
+    text = (mention.text_en if english else mention.text_fr) or mention.text_fr
+    if text and product is not None:
+        name = product.name if product.kind == "inn" else product.name.title()
+        text = text.replace("[Nom]", name).replace("[Name]", name)
+    if mention.id == "name_and_inn" and product is not None and product.inns:
+        text = f"{product.name.title()} ({', '.join(product.inns)})"
+    return MissingMention(
+        id=mention.id,
+        label=mention.label_en if english else mention.label_fr,
+        text=text,
+        check=mention.check,
+        must_fit=mention.must_fit,
+        severity=mention.severity,
+    )
+
+
+def _matching_products(
+    condition: ProductCondition, products: Sequence[ProductHit]
+) -> list[ProductHit]:
+    return [
+        hit
+        for hit in products
+        if hit.category in condition.categories
+        and (not condition.statuses or hit.statuses.intersection(condition.statuses))
+        and not hit.statuses.intersection(condition.not_statuses)
+    ]
+
+
+def _context_holds(key: str, allowed: tuple[str | bool, ...], context: CheckContext) -> bool:
+    value = context.value(key)
+    if value is None:
+        value = CONTEXT_KEYS[key].default
+    if key == "target_country":
+        return any(country.upper() in allowed for country in value or ("FR",))
+    return value is not None and value in allowed
+
+
+def _names_author(text: str, author: str) -> bool:
+    names = [part for part in fold(author).replace(".", " ").split() if len(part) >= 3]
+    folded = fold(text)
+    return any(phrase_pattern(name).search(folded) for name in names)
+
+
+@lru_cache(maxsize=1)
+def default_checker() -> Checker:
+    """A checker with the packaged catalog and the shipped BDPM lexicon, built once."""
+    return Checker()
+
+
+def check(text: str, context: CheckContext | None = None, **facts: object) -> CheckResult:
+    """Check ``text`` with the packaged catalog and lexicon. ``facts`` are :class:`CheckContext`
+    fields (``check("…", audience="company", kind="reply")``)."""
+    if facts:
+        context = replace(context or CheckContext(), **facts)  # type: ignore[arg-type]
+    return default_checker().check(text, context)
+
+
+__all__ = ["Analysis", "Checker", "ProductHit", "check", "default_checker", "mention_statuses"]
