@@ -163,6 +163,29 @@ def populated_b(org_b: Organization, charlie: User) -> dict[str, object]:
     content_template = do_create_template(
         org_b, data={"title": f"Modèle {CANARY}", "text": f"Conseil {CANARY}"}, acting_user=charlie
     )
+    from hygie.products.actions import do_save_org_product
+
+    org_product = do_save_org_product(
+        org_b,
+        data={
+            "name": f"Produit {CANARY}",
+            "category": "medicine",
+            "indications": f"Indication {CANARY}",
+        },
+        acting_user=charlie,
+    )
+    from hygie.approvals.actions import do_save_workflow, do_submit_for_approval
+
+    workflow = do_save_workflow(
+        org_b,
+        name=f"Circuit {CANARY}",
+        applies_to="flagged",
+        validity_days=90,
+        is_default=True,
+        steps=[(Role.RESPONSIBLE_PHARMACIST, f"Validation {CANARY}")],
+        acting_user=charlie,
+    )
+    approval_request = do_submit_for_approval(post, acting_user=charlie)
     return {
         "campaign": campaign,
         "slot": slot,
@@ -175,6 +198,9 @@ def populated_b(org_b: Organization, charlie: User) -> dict[str, object]:
         "case": case,
         "membership": membership,
         "content_template": content_template,
+        "org_product": org_product,
+        "workflow": workflow,
+        "approval_request": approval_request,
     }
 
 

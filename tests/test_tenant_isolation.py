@@ -32,6 +32,9 @@ ARGUMENT_SOURCES = {
     "campaign_id": "campaign",
     "slot_id": "slot",
     "template_id": "content_template",
+    "product_id": "org_product",
+    "request_id": "approval_request",
+    "workflow_id": "workflow",
 }
 # URLs outside any organisation: they must not show B's data either, which the canary checks.
 NOT_ORG_SCOPED = {"uidb64", "token", "network"}

@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 
 from hygie.accounts.actions import ActionError
 from hygie.accounts.models import Organization, User
+from hygie.approvals.actions import do_void_for_edit
+from hygie.approvals.gate import publication_decision
 from hygie.audit.log import record_event
 from hygie.channels.models import Channel, ChannelStatus
 from hygie.lib.images import NotAnImage, sniff
@@ -127,6 +129,7 @@ def do_update_post(
     post.save(update_fields=["text", "campaign", "updated_at"])
     _set_channels(post, channels)
     _set_variants(post, variants)
+    do_void_for_edit(post, acting_user=acting_user)
     if post.status == PostStatus.SCHEDULED and post.scheduled_at:
         _check_schedulable(post, post.scheduled_at)
     record_event(
@@ -150,6 +153,8 @@ def do_schedule_post(
             _("A %(status)s post cannot be scheduled.") % {"status": post.get_status_display()}
         )
     _check_schedulable(post, when, now_allowed=now_allowed)
+    if not (decision := publication_decision(post)).allowed:
+        raise ActionError(decision.reason)
     before = _summary(post)
     post.status = PostStatus.SCHEDULED
     post.scheduled_at = when
@@ -295,6 +300,7 @@ def do_add_media(
     )
     media.file.save(safe_name, ContentFile(data), save=False)
     media.save()
+    do_void_for_edit(post, acting_user=acting_user)
     record_event(
         "post.media_added",
         actor=acting_user,
@@ -312,6 +318,7 @@ def do_update_media_alt(media: PostMedia, *, alt_text: str, acting_user: User) -
     before = {"alt_text": media.alt_text}
     media.alt_text = alt_text.strip()
     media.save(update_fields=["alt_text"])
+    do_void_for_edit(media.post, acting_user=acting_user)
     record_event(
         "post.media_described",
         actor=acting_user,
@@ -331,6 +338,7 @@ def do_remove_media(media: PostMedia, *, acting_user: User) -> None:
     name = media.filename
     media.file.delete(save=False)
     media.delete()
+    do_void_for_edit(post, acting_user=acting_user)
     record_event(
         "post.media_removed",
         actor=acting_user,

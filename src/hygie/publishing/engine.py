@@ -35,6 +35,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from hygie.approvals.gate import publication_decision
 from hygie.audit.log import record_event
 from hygie.channels.connect import oauth_app
 from hygie.channels.models import Channel, ChannelStatus, RateLimitState
@@ -208,6 +209,8 @@ def run_attempt(attempt_id: int, now: datetime | None = None) -> Outcome:
         )
     if channel.status != ChannelStatus.ACTIVE:
         return _fail(attempt, "channel", f"the channel is {channel.get_status_display()}")
+    if not (decision := publication_decision(attempt.target.post)).allowed:
+        return _fail(attempt, "approval", decision.reason)
     try:
         provider = build_provider(channel, attempt.target.post)
     except Exception as exc:

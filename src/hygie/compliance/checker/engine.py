@@ -10,6 +10,7 @@ Deterministic: the same text and context give the same findings.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -42,6 +43,7 @@ from hygie.compliance.rules.catalog import (
 )
 
 _ORG_PRODUCT = "\0product:"
+_WORDS = re.compile(r"\w+")
 _PATTERN = "\0pattern:"
 #: Lexicons that feed computed signals.
 _SYMPTOMS = ("disease_terms",)
@@ -92,6 +94,11 @@ class Analysis:
     products: list[ProductHit]
     signals: set[str] = field(default_factory=set)
     tone: float = 0.0
+    #: The folded words, in order.
+    words: list[str] = field(default_factory=list)
+    lang: str = "fr"
+    #: The names with at least one hit.
+    present: frozenset[str] = frozenset()
 
 
 @dataclass(slots=True)
@@ -147,6 +154,19 @@ class Checker:
                     self._patterns[id(trigger)] = key
                     entries.append(Entry(key, trigger.pattern))
         self.entries = tuple(entries)
+        self._needs: dict[
+            int, tuple[frozenset[str], frozenset[str], bool, str, bool, frozenset[str]]
+        ] = {}
+        for rule in self.catalog.rules:
+            for trigger in self._all_triggers(rule):
+                self._needs[id(trigger)] = (
+                    frozenset(trigger.all_lexicons),
+                    frozenset(trigger.any_lexicon),
+                    trigger.product is not None,
+                    self._patterns.get(id(trigger), ""),
+                    trigger.parent is not None,
+                    frozenset(trigger.any_signal),
+                )
         self.index = Index(entries)
         self._rules: dict[tuple[str, str, tuple[str, ...]], tuple[Rule, ...]] = {}
 
@@ -190,7 +210,13 @@ class Checker:
                 products.append(self._org_hit(product, tuple(spans), "organisation"))
         for product in linked:
             products.append(self._org_hit(product, (), "linked"))
-        analysis = Analysis(folded, found, products)
+        analysis = Analysis(
+            folded,
+            found,
+            products,
+            words=_WORDS.findall(folded.folded),
+            present=frozenset(name for name, spans in found.items() if spans),
+        )
         self._signals(analysis)
         return analysis
 
@@ -210,7 +236,7 @@ class Checker:
     def _signals(self, analysis: Analysis) -> None:
         text = analysis.folded.text
         found = analysis.signals
-        links = detectors.urls(text)
+        links: list[tuple[int, int]] | None = None
         inn_names = {fold(hit.name) for hit in analysis.products if hit.kind == "inn"}
         for hit in analysis.products:
             inns = {fold(inn) for inn in hit.inns}
@@ -219,6 +245,8 @@ class Checker:
             for span in hit.spans:
                 if detectors.possessive_before(text, span[0]):
                     found.add("possessive_product_mention")
+                if links is None:
+                    links = detectors.urls(text)
                 if links and detectors.inside(span, links):
                     found.add("link_to_product_site")
                 if hit.origin == "organisation" and detectors.hashtag_before(text, span[0]):
@@ -233,7 +261,7 @@ class Checker:
             if any(fold(text[s:e]) not in approved for s, e in symptoms):
                 found.add("off_label_indication")
         hype = sum(len(analysis.hits.get(name, ())) for name in _HYPE)
-        analysis.tone = detectors.tone_score(text, hype_hits=hype)
+        analysis.tone = detectors.tone_score(text, len(analysis.words), hype_hits=hype)
         if analysis.tone >= detectors.TONE_THRESHOLD:
             found.add("sensational_tone")
 
@@ -256,7 +284,8 @@ class Checker:
             analysis.signals.add("mentions_reviewer_name")
         parent = self.analyse(context.parent_text) if context.parent_text else None
         lang = context.lang if context.lang in ("fr", "en") else None
-        lang = lang or detectors.guess_language(analysis.folded.folded)
+        lang = lang or detectors.guess_language(analysis.words)
+        analysis.lang = lang
         findings: list[Finding] = []
         checklist: dict[str, MissingMention] = {}
         for rule in self.rules_for(context):
@@ -293,7 +322,19 @@ class Checker:
             if exemption.mask_lexicon:
                 masks.extend(analysis.hits.get(exemption.mask_lexicon, ()))
         outcome: _Outcome | None = None
+        present = analysis.present
         for trigger in rule.triggers:
+            # A necessary condition first, with set operations: most triggers stop here.
+            all_of, any_of, needs_product, pattern, needs_parent, signals = self._needs[id(trigger)]
+            if (
+                (all_of and not all_of <= present)
+                or (any_of and present.isdisjoint(any_of))
+                or (needs_product and not analysis.products)
+                or (pattern and pattern not in present)
+                or (needs_parent and parent is None)
+                or (signals and analysis.signals.isdisjoint(signals))
+            ):
+                continue
             result = self._trigger(trigger, rule, analysis, parent, context, masks)
             if result is None:
                 continue
@@ -366,6 +407,12 @@ class Checker:
         masks: Sequence[tuple[int, int]],
     ) -> list[Span] | None:
         """The spans supporting the trigger's conditions (mentions aside), or ``None``."""
+        hits = analysis.hits
+        if not masks:  # the cheap pass: most triggers fail on a missing lexicon
+            if any(not hits.get(name) for name in trigger.all_lexicons):
+                return None
+            if trigger.any_lexicon and not any(hits.get(name) for name in trigger.any_lexicon):
+                return None
         spans: list[Span] = []
         for key, allowed in trigger.context.items():
             if not _context_holds(key, allowed, context):
@@ -426,7 +473,7 @@ class Checker:
             return _Outcome(severity, spans, [])
         missing: list[tuple[Mention, MissingMention]] = []
         manual: list[MissingMention] = []
-        lang_en = (context.lang or detectors.guess_language(analysis.folded.folded)) == "en"
+        lang_en = analysis.lang == "en"
         for mention in trigger.requires_mention:
             item = _missing(mention, analysis, lang_en)
             if mention.check == "manual":

@@ -4,7 +4,6 @@ tone score behind "tact et mesure", and a small language guess. Pure functions, 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 
 from hygie.compliance.rules.catalog import fold
@@ -127,24 +126,26 @@ def symptom_checklist(text: str, symptom_spans: Sequence[tuple[int, int]]) -> bo
     return with_symptom >= 2
 
 
-def _is_emoji(char: str) -> bool:
-    return unicodedata.category(char) == "So" and ord(char) > 0x2000
+#: Pictographs: symbols, dingbats, emoji blocks (not letters, digits or punctuation).
+_EMOJI = re.compile("[\u2190-\u21ff\u2300-\u23ff\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff]")
 
 
-def tone_score(text: str, *, hype_hits: int = 0) -> float:
+_CAPITALS = re.compile(r"(?<!\w)[A-ZÀ-ÖØ-ÞŒ]{3,}(?!\w)")
+
+
+def tone_score(text: str, word_count: int, *, hype_hits: int = 0) -> float:
     """How loud a text is, from 0 (sober) to 1 (shouting): runs of exclamation marks, words in
     capitals, emoji density and the emphasis lexicon's hits, each capped so that no single
     habit (one emoji, one acronym) makes a text loud. Used for FR-PHARMA-02's "tact et mesure":
     the signal ``sensational_tone`` is set from :data:`TONE_THRESHOLD`."""
-    words = _WORD.findall(text)
-    if not words:
+    if not word_count:
         return 0.0
-    capitals = sum(1 for word in words if len(word) >= 3 and word.isupper())
-    emojis = sum(1 for char in text if _is_emoji(char))
+    capitals = len(_CAPITALS.findall(text))
+    emojis = len(_EMOJI.findall(text))
     exclamations = len(_EXCLAMATION_RUN.findall(text))
     score = (
-        min(capitals / max(len(words), 8) * 2.5, 0.4)
-        + min(emojis / max(len(words), 10) * 2.0, 0.3)
+        min(capitals / max(word_count, 8) * 2.5, 0.4)
+        + min(emojis / max(word_count, 10) * 2.0, 0.3)
         + min(exclamations * 0.12, 0.3)
         + min(hype_hits * 0.1, 0.2)
     )
@@ -156,12 +157,9 @@ def tone_score(text: str, *, hype_hits: int = 0) -> float:
 TONE_THRESHOLD = 0.5
 
 
-def guess_language(folded: str) -> str:
-    """``fr`` or ``en`` from the frequent short words (French when it cannot tell)."""
-    french = english = 0
-    for word in _WORD.findall(folded):
-        if word in _FRENCH:
-            french += 1
-        elif word in _ENGLISH:
-            english += 1
+def guess_language(words: Sequence[str]) -> str:
+    """``fr`` or ``en`` from the frequent short words of the folded text (French when it
+    cannot tell)."""
+    french = sum(map(_FRENCH.__contains__, words))
+    english = sum(map(_ENGLISH.__contains__, words))
     return "en" if english > french else "fr"

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ProductsConfig(AppConfig):
+    name = "hygie.products"
+    label = "products"
+    verbose_name = _("Product dictionary")
