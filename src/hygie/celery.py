@@ -89,6 +89,10 @@ def make_app() -> Celery:
                 "task": "hygie.channels.tasks.refresh_expiring_tokens",
                 "schedule": 3600.0,
             },
+            "expire-approvals": {
+                "task": "hygie.approvals.tasks.expire_approvals",
+                "schedule": 3600.0,
+            },
             "verify-audit-chain": {
                 "task": "hygie.audit.tasks.verify_audit_chain",
                 "schedule": crontab(hour=3, minute=17),

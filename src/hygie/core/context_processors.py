@@ -16,6 +16,7 @@ from hygie.accounts.roles import Perm
 NAVIGATION = [
     ("publishing:calendar", _("Calendar"), Perm.POSTS_VIEW),
     ("publishing:compose", _("Compose"), Perm.POSTS_COMPOSE),
+    ("approvals:queue", _("Approvals"), Perm.POSTS_VIEW),
     ("library:home", _("Library"), Perm.POSTS_VIEW),
     ("inbox:list", _("Inbox"), Perm.INBOX_VIEW),
     ("safety:list", _("Safety"), Perm.SAFETY_VIEW),
