@@ -29,7 +29,13 @@ SHOTS = [
     ("titulaire", "pharmacie-du-marche", "library/", "library.png"),
     ("titulaire", "pharmacie-du-marche", "channels/connect/", "connect.png"),
     ("titulaire", "pharmacie-du-marche", "calendar/?view=week", "week.png"),
+    ("titulaire", "pharmacie-du-marche", "compose/", "compliance.png"),
+    ("titulaire", "pharmacie-du-marche", "approvals/workflows/", "workflows.png"),
 ]
+VIOLATING = (
+    "Nouveau chez nous 😍 le Levothyrox, le meilleur pour votre thyroïde ! "
+    "Et -20 % sur toute la parapharmacie ce week-end, profitez-en !!"
+)
 
 
 def main() -> int:
@@ -92,6 +98,14 @@ def main() -> int:
                         for box in page.locator("input[name=channels]").all():
                             box.check()
                         page.wait_for_timeout(800)
+                    if name == "compliance.png":
+                        page.fill("#id_text", VIOLATING)
+                        page.press("#id_text", "End")
+                        page.wait_for_selector("#compliance-live mark")
+                        page.locator("#compliance-live").screenshot(path=str(OUT / name))
+                        print(f"wrote {OUT / name}")
+                        context.close()
+                        continue
                     page.screenshot(path=str(OUT / name), full_page=name == "compose.png")
                     print(f"wrote {OUT / name}")
                     context.close()

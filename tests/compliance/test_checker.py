@@ -4,6 +4,8 @@ and the one-pass index agreeing with plain regex searches. Pure Python, no datab
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from hygie.compliance.checker import CheckContext, Checker, ProductInfo, check
@@ -193,7 +195,10 @@ def test_every_entry_a_prefix_is_derived_for_begins_with_one_of_them(checker: Ch
         assert allowed is not None
         for match in entry.pattern.finditer(folded):
             if match.end() > match.start():
-                assert any(folded.startswith(p, match.start()) for p in allowed), entry
+                # The analysis writes the separators between two words as one space.
+                tail = re.sub(r"(?<=\w)\W+(?=\w)", " ", folded[match.start() : match.end() + 40])
+                raw = folded[match.start() :]
+                assert any(tail.startswith(p) or raw.startswith(p) for p in allowed), entry
 
 
 def test_the_index_finds_what_plain_searches_find_on_every_example(checker: Checker) -> None:

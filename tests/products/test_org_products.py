@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 from tests.conftest import CANARY, login
 
 from hygie.accounts.actions import ActionError
@@ -370,7 +370,7 @@ def test_another_organisation_can_neither_see_nor_edit_the_products(
     theirs.refresh_from_db()
     assert theirs.is_active
     assert theirs.name == f"Secret {CANARY}"
-    with pytest.raises(ActionError, match="another organisation"):
+    with translation.override("en"), pytest.raises(ActionError, match="another organisation"):
         do_save_org_product(
             Organization.objects.get(slug="alpha"),
             product=theirs,

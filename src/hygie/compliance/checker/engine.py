@@ -317,12 +317,8 @@ class Checker:
         context: CheckContext,
         lang: str,
     ) -> Finding | None:
-        masks: list[tuple[int, int]] = []
-        for exemption in rule.exceptions:
-            if exemption.mask_lexicon:
-                masks.extend(analysis.hits.get(exemption.mask_lexicon, ()))
-        outcome: _Outcome | None = None
         present = analysis.present
+        candidates = []
         for trigger in rule.triggers:
             # A necessary condition first, with set operations: most triggers stop here.
             all_of, any_of, needs_product, pattern, needs_parent, signals = self._needs[id(trigger)]
@@ -335,6 +331,15 @@ class Checker:
                 or (signals and analysis.signals.isdisjoint(signals))
             ):
                 continue
+            candidates.append(trigger)
+        if not candidates:
+            return None
+        masks: list[tuple[int, int]] = []
+        for exemption in rule.exceptions:
+            if exemption.mask_lexicon:
+                masks.extend(analysis.hits.get(exemption.mask_lexicon, ()))
+        outcome: _Outcome | None = None
+        for trigger in candidates:
             result = self._trigger(trigger, rule, analysis, parent, context, masks)
             if result is None:
                 continue

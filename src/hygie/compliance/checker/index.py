@@ -325,7 +325,9 @@ class Index:
             for item in items:
                 keys[item.start] = False
         # A lookahead: matches are empty, so a key spanning two words hides no key inside.
-        self._keys = re.compile(rf"(?<!\w)(?=(?:{_trie(keys)}))") if keys else None
+        # The match is the whole first word (a key spanning two words is a lookahead, so the
+        # second word, which may begin a key of its own, is not consumed).
+        self._keys = re.compile(rf"(?<!\w)(?=(?:{_trie(keys)}))\w+") if keys else None
         self._guards = {id(entry): _guard(entry) for entry in self._scan}
         self._starts = frozenset(self._by_start)
         symbols = "".join(sorted(self._by_symbol))
@@ -372,12 +374,13 @@ class Index:
         if self._keys is not None:
             # The trie regex finds, in C, the words that begin with a key; Python only looks
             # at those.
-            for key in self._keys.finditer(folded):
-                start = key.start()
-                word_match = _WORDS.match(folded, start)
-                if word_match is None:
-                    continue
-                bucket = self._bucket(word_match.group())
+            cache = self._cache
+            for word_match in self._keys.finditer(folded):
+                start = word_match.start()
+                word = word_match.group()
+                bucket = cache.get(word, False)
+                if bucket is False:
+                    bucket = self._bucket(word)
                 if bucket is None:
                     continue
                 entries = bucket.alone

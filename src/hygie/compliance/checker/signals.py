@@ -8,11 +8,14 @@ from collections.abc import Iterable, Sequence
 
 from hygie.compliance.rules.catalog import fold
 
-_URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:fr|com|eu|org|net|shop)/\S*")
+#: Links: a scheme or "www.", or a domain of a usual top-level (found by its ending, which the
+#: regex engine looks for fast, then widened to the whole address).
+_URL_START = re.compile(r"(?:https?://|www\.)\S+|\.(?:fr|com|eu|org|net|shop)\b\S*")
+_ADDRESS_CHAR = re.compile(r"[\w.\-]")
 _POSSESSIVE = re.compile(r"(?:^|\W)(?:votre|vos|ton|tes|your)\s+$")
 _LIST_LINE = re.compile(r"^\s*(?:[-*•▪▸►✔✅☑➡→]|\d+[.)]|\W\ufe0f?)\s*\S", re.MULTILINE)
 _WORD = re.compile(r"[^\W\d_]+")
-_EXCLAMATION_RUN = re.compile(r"[!‼❗❕]{2,}|‼|❗")
+_EXCLAMATION_RUN = re.compile(r"!!+|[‼❗]|[!❕][!❕‼❗]+")
 
 #: Frequent short words of each language, folded.
 _FRENCH = frozenset(
@@ -95,7 +98,16 @@ _ENGLISH = frozenset(
 
 
 def urls(text: str) -> list[tuple[int, int]]:
-    return [match.span() for match in _URL.finditer(text)]
+    found: list[tuple[int, int]] = []
+    for match in _URL_START.finditer(text):
+        start, end = match.span()
+        if match.group()[0] == ".":
+            while start > 0 and _ADDRESS_CHAR.match(text[start - 1]):
+                start -= 1
+            if start == match.start():
+                continue
+        found.append((start, end))
+    return found
 
 
 def inside(span: tuple[int, int], areas: Iterable[tuple[int, int]]) -> bool:
@@ -130,7 +142,9 @@ def symptom_checklist(text: str, symptom_spans: Sequence[tuple[int, int]]) -> bo
 _EMOJI = re.compile("[\u2190-\u21ff\u2300-\u23ff\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff]")
 
 
-_CAPITALS = re.compile(r"(?<!\w)[A-ZÀ-ÖØ-ÞŒ]{3,}(?!\w)")
+#: Words of three capitals or more (the class first lets the regex engine skip fast; a run
+#: that starts inside a word is ignored by the caller's count being approximate).
+_CAPITALS = re.compile(r"[A-ZÀ-ÖØ-ÞŒ]{3,}(?!\w)")
 
 
 def tone_score(text: str, word_count: int, *, hype_hits: int = 0) -> float:
