@@ -43,6 +43,8 @@ from hygie.compliance.rules.catalog import (
 )
 
 _ORG_PRODUCT = "\0product:"
+#: The lexicon whose substances give a medicine the status ``abuse_prone`` (FR-PHARMA-04).
+ABUSE_PRONE_LEXICON = "abuse_prone_substances"
 _WORDS = re.compile(r"\w+")
 _PATTERN = "\0pattern:"
 #: Lexicons that feed computed signals.
@@ -154,6 +156,10 @@ class Checker:
                     self._patterns[id(trigger)] = key
                     entries.append(Entry(key, trigger.pattern))
         self.entries = tuple(entries)
+        abuse = self.catalog.lexicons.get(ABUSE_PRONE_LEXICON)
+        self._abuse_prone = frozenset(
+            fold(entry.value) for entry in (abuse.entries if abuse else ()) if not entry.is_regex
+        )
         self._needs: dict[
             int, tuple[frozenset[str], frozenset[str], bool, str, bool, frozenset[str]]
         ] = {}
@@ -194,11 +200,16 @@ class Checker:
         found = self.index.hits(folded) if hits is None else hits
         products: list[ProductHit] = []
         for mention in self.lexicon.find(text):
+            statuses = mention_statuses(mention)
+            if self._abuse_prone and not self._abuse_prone.isdisjoint(
+                fold(inn) for inn in (*mention.inns, mention.name)
+            ):
+                statuses |= {"abuse_prone"}
             products.append(
                 ProductHit(
                     name=mention.name,
                     category="medicine",
-                    statuses=mention_statuses(mention),
+                    statuses=statuses,
                     inns=mention.inns,
                     spans=((mention.start, mention.end),),
                     kind=mention.kind,
@@ -249,7 +260,7 @@ class Checker:
                     links = detectors.urls(text)
                 if links and detectors.inside(span, links):
                     found.add("link_to_product_site")
-                if hit.origin == "organisation" and detectors.hashtag_before(text, span[0]):
+                if hit.kind == "brand" and detectors.hashtag_before(text, span[0]):
                     found.add("brand_hashtag")
         symptoms = [span for name in _SYMPTOMS for span in analysis.hits.get(name, ())]
         if symptoms and detectors.symptom_checklist(text, symptoms):
@@ -279,6 +290,8 @@ class Checker:
         """Every finding of every applicable rule, strongest first, then by position."""
         context = context or CheckContext()
         analysis = self.analyse(text, context.products)
+        if context.kind == "post":  # "votre Doliprane" speaks to one person only in a reply
+            analysis.signals.discard("possessive_product_mention")
         analysis.signals.update(context.signals)
         if context.parent_author and _names_author(text, context.parent_author):
             analysis.signals.add("mentions_reviewer_name")

@@ -216,6 +216,7 @@ class ContextKey:
 #: ``network`` values are the channel keys (``x``, ``bluesky``, ``facebook_page``…).
 CONTEXT_KEYS: dict[str, ContextKey] = {
     "audience": ContextKey("enum", None, "the tenant's audience", AUDIENCES),
+    "kind": ContextKey("enum", None, "what is checked: a post, a reply or a review reply", KINDS),
     "account_type": ContextKey(
         "enum",
         None,
