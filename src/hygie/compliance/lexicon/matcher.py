@@ -569,6 +569,7 @@ class ProductLexicon:
         self.entries: tuple[LexiconEntry, ...] = tuple(entries)
         self._by_key: dict[tuple[str, ...], LexiconEntry] = {}
         self._by_anchor: dict[str, list[_Candidate]] = {}
+        self._window = _WINDOW
         self._vocabulary: set[str] = set()
         self._build_index(self.entries)
         self._fuzzy: _SymmetricDeleteIndex | None = None
@@ -689,6 +690,12 @@ class ProductLexicon:
             )
             self._by_anchor.setdefault(key[anchor], []).append(candidate)
             self._vocabulary.update(key)
+        # The widest a name can stretch on either side of its anchor: its words, the gaps
+        # between them (at most three characters, see _GAP), and room for a plural or a typo.
+        self._window = min(
+            _WINDOW,
+            max((sum(map(len, key)) + 3 * (len(key) - 1) + 8 for key in self._by_key), default=0),
+        )
 
     def _fuzzy_index(self) -> _SymmetricDeleteIndex:
         if self._fuzzy is None:
@@ -805,8 +812,8 @@ class ProductLexicon:
         windows: list[tuple[int, int]] = []
         for at, after in sorted(spans):
             # Wide enough for the longest names around the anchor, cut at spaces.
-            start = text.rfind(" ", 0, max(0, at - _WINDOW)) + 1
-            end = text.find(" ", min(len(text), after + _WINDOW))
+            start = text.rfind(" ", 0, max(0, at - self._window)) + 1
+            end = text.find(" ", min(len(text), after + self._window))
             end = len(text) if end == -1 else end
             if windows and start <= windows[-1][1]:
                 windows[-1] = (windows[-1][0], max(end, windows[-1][1]))

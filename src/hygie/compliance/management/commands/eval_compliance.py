@@ -25,17 +25,20 @@ class Command(BaseCommand):
         parser.add_argument(
             "--split",
             action="append",
-            choices=["dev", "test"],
-            help="dev, test or both (default: both, reported apart and together)",
+            help="a file of the set without .jsonl: dev, dev2, test… (default: every file, "
+            "reported apart and together); tune on the dev files only, never on test",
         )
         parser.add_argument(
             "--details", action="store_true", help="list every text where the checker disagrees"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        splits = options["split"] or ["dev", "test"]
+        directory = options["dir"]
+        splits = options["split"] or sorted(path.stem for path in directory.glob("*.jsonl"))
+        if not splits:
+            raise CommandError(f"no .jsonl file in {directory}")
         try:
-            sets = load_sets(options["dir"], splits)
+            sets = load_sets(directory, splits)
         except (FileNotFoundError, ValueError) as error:
             raise CommandError(str(error)) from error
         checker = Checker()
