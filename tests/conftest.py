@@ -186,6 +186,14 @@ def populated_b(org_b: Organization, charlie: User) -> dict[str, object]:
         acting_user=charlie,
     )
     approval_request = do_submit_for_approval(post, acting_user=charlie)
+    from hygie.inbox.actions import do_add_note, do_create_saved_reply
+
+    do_add_note(item.conversation, text=f"Note {CANARY}", acting_user=charlie)
+    saved_reply = do_create_saved_reply(
+        org_b,
+        data={"title": f"Réponse {CANARY}", "body": f"Bonjour {{first_name}} {CANARY}"},
+        acting_user=charlie,
+    )
     return {
         "campaign": campaign,
         "slot": slot,
@@ -201,6 +209,9 @@ def populated_b(org_b: Organization, charlie: User) -> dict[str, object]:
         "org_product": org_product,
         "workflow": workflow,
         "approval_request": approval_request,
+        "conversation": item.conversation,
+        "author": item.author,
+        "saved_reply": saved_reply,
     }
 
 

@@ -48,8 +48,9 @@ def test_assigning_to_myself_opens_the_item(
     alice: User, alice_client: Client, item_a: InboxItem
 ) -> None:
     alice_client.post(f"/o/alpha/inbox/{item_a.pk}/assign-me/")
-    item_a.refresh_from_db()
-    assert item_a.assigned_to == alice and item_a.status == "open"
+    # Status and assignee now belong to the item's conversation (tests/inbox/).
+    item_a.conversation.refresh_from_db()
+    assert item_a.conversation.assigned_to == alice and item_a.conversation.status == "open"
 
 
 def test_a_message_sent_to_safety_opens_a_case_with_a_snapshot_and_a_deadline(

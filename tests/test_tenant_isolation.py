@@ -35,6 +35,9 @@ ARGUMENT_SOURCES = {
     "product_id": "org_product",
     "request_id": "approval_request",
     "workflow_id": "workflow",
+    "conversation_id": "conversation",
+    "author_id": "author",
+    "reply_id": "saved_reply",
 }
 # URLs outside any organisation: they must not show B's data either, which the canary checks.
 NOT_ORG_SCOPED = {"uidb64", "token", "network"}

@@ -378,10 +378,9 @@ class Index:
             for word_match in self._keys.finditer(folded):
                 start = word_match.start()
                 word = word_match.group()
-                bucket = cache.get(word, False)
-                if bucket is False:
-                    bucket = self._bucket(word)
-                if bucket is None:
+                cached = cache.get(word, False)
+                bucket = self._bucket(word) if cached is False else cached
+                if not isinstance(bucket, _Bucket):
                     continue
                 entries = bucket.alone
                 if bucket.has_second:
