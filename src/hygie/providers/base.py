@@ -19,6 +19,13 @@ import httpx
 
 from hygie.providers.errors import AuthExpired, ProviderError, Rejected
 from hygie.providers.http import ProviderHttp, shared_http
+from hygie.providers.inbound import (
+    InboxPage,
+    ModerationAction,
+    ReplyResult,
+    ReplyTarget,
+    Unsupported,
+)
 from hygie.providers.text import LengthRule, find_urls, measure, utf8_len
 
 
@@ -148,6 +155,10 @@ class Provider(ABC):
     refresh_margin: ClassVar[int] = 300
     # The OAuth 2 flow, for networks connected by authorising Hygie (None otherwise).
     oauth: ClassVar[OAuthEndpoints | None] = None
+    # What the inbox can do with this network: moderation actions it supports, and whether
+    # a reply sent twice with the same idempotency key can only exist once.
+    moderation: ClassVar[frozenset[ModerationAction]] = frozenset()
+    idempotent_reply: ClassVar[bool] = False
 
     def __init__(self, account: Account, http: ProviderHttp | None = None) -> None:
         self.account = account
@@ -251,6 +262,28 @@ class Provider(ABC):
         The default looks nothing up; providers that can list recent posts override it.
         """
         return None
+
+    # --- inbox -----------------------------------------------------------------------------
+
+    def fetch_inbox(self, cursor: str = "") -> InboxPage:
+        """Poll for comments, mentions, messages and reviews received since ``cursor`` (empty:
+        the recent ones). Networks that push by webhook only keep this default."""
+        raise Unsupported(f"{self.label}: no polling")
+
+    def reply(self, target: ReplyTarget, text: str, *, idempotency_key: str) -> ReplyResult:
+        """Answer ``target`` with ``text`` (a comment reply, a direct message, a review reply).
+        ``idempotency_key`` is stable across retries of the same reply."""
+        raise Unsupported(f"{self.label}: no replies")
+
+    def find_reply(
+        self, target: ReplyTarget, text: str, *, idempotency_key: str, since: datetime
+    ) -> ReplyResult | None:
+        """After an unknown outcome: the reply if the network has it, else None."""
+        return None
+
+    def moderate(self, action: ModerationAction, target: ReplyTarget) -> None:
+        """Hide, unhide, delete an item or block its author (see :attr:`moderation`)."""
+        raise Unsupported(f"{self.label}: cannot {action}")
 
     # --- authentication --------------------------------------------------------------------
 
