@@ -50,6 +50,11 @@ _PATTERN = "\0pattern:"
 #: Lexicons that feed computed signals.
 _SYMPTOMS = ("disease_terms",)
 _HYPE = ("hype_emphasis", "superlatives")
+#: What a person was exposed to (a medicine form, a vaccine, "votre produit"), and the words that
+#: tie a health event to it ("depuis", "après", "since starting") or the event itself (ae_cues:
+#: a symptom, a special situation): the two halves of an adverse-event report (PV-08).
+_EXPOSURE = "exposure_words"
+_AE_LINK = ("ae_link_cues", "ae_cues")
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +220,7 @@ class Checker:
                     kind=mention.kind,
                 )
             )
+        _inns_of_named_brands(products, text)
         for number, product in enumerate(self.products):
             spans = found.get(f"{_ORG_PRODUCT}{number}")
             if spans:
@@ -247,18 +253,20 @@ class Checker:
     def _signals(self, analysis: Analysis) -> None:
         text = analysis.folded.text
         found = analysis.signals
-        links: list[tuple[int, int]] | None = None
+        addresses: list[tuple[int, int]] | None = None
         inn_names = {fold(hit.name) for hit in analysis.products if hit.kind == "inn"}
         for hit in analysis.products:
             inns = {fold(inn) for inn in hit.inns}
             if hit.kind == "brand" and inns & inn_names:
                 found.add("product_name_and_inn")
+            if hit.spans and hit.category == "medicine" and hit.kind == "brand":
+                found.add("medicine_brand_named")
             for span in hit.spans:
                 if detectors.possessive_before(text, span[0]):
                     found.add("possessive_product_mention")
-                if links is None:
-                    links = detectors.urls(text)
-                if links and detectors.inside(span, links):
+                if addresses is None:
+                    addresses = detectors.urls(text)
+                if addresses and detectors.inside(span, addresses):
                     found.add("link_to_product_site")
                 if hit.kind == "brand" and detectors.hashtag_before(text, span[0]):
                     found.add("brand_hashtag")
@@ -271,6 +279,11 @@ class Checker:
             approved = " ".join(fold(indication) for indication in product.indications)
             if any(fold(text[s:e]) not in approved for s, e in symptoms):
                 found.add("off_label_indication")
+        exposure = [span for hit in analysis.products for span in hit.spans]
+        exposure.extend(analysis.hits.get(_EXPOSURE, ()))
+        links = [span for name in _AE_LINK for span in analysis.hits.get(name, ())]
+        if exposure and links and detectors.near(exposure, links, text):
+            found.add("adverse_event_report")
         hype = sum(len(analysis.hits.get(name, ())) for name in _HYPE)
         analysis.tone = detectors.tone_score(text, len(analysis.words), hype_hits=hype)
         if analysis.tone >= detectors.TONE_THRESHOLD:
@@ -515,6 +528,29 @@ class Checker:
                 does_not_fit = True
                 severity = "block"
         return _Outcome(severity, spans, [item for _m, item in missing] + manual, does_not_fit)
+
+
+def _inns_of_named_brands(products: list[ProductHit], text: str) -> None:
+    """An INN given as a brand's composition ("Lysopaïne (tyrothricine, bacitracine)", or an
+    INN of the brand named elsewhere) is not another product: it takes the brand's statuses
+    (the INN alone may be listed in other products)."""
+    brands = [hit for hit in products if hit.kind == "brand" and hit.spans]
+    if not brands:
+        return
+    for index, hit in enumerate(products):
+        if hit.kind != "inn" or not hit.spans:
+            continue
+        name = fold(hit.name)
+        start = hit.spans[0][0]
+        for brand in brands:
+            of_brand = name in {fold(inn) for inn in brand.inns}
+            in_brackets = any(
+                0 <= start - end <= 80 and "(" in text[end:start] and ")" not in text[end:start]
+                for _s, end in brand.spans
+            )
+            if of_brand or in_brackets:
+                products[index] = replace(hit, statuses=brand.statuses)
+                break
 
 
 def _missing(mention: Mention, analysis: Analysis, english: bool) -> MissingMention:

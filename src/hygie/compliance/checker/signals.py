@@ -120,6 +120,27 @@ def possessive_before(text: str, start: int) -> bool:
     return bool(_POSSESSIVE.search(before))
 
 
+#: A sentence end: an adverse event and its exposure are reported in the same sentence.
+_SENTENCE_END = re.compile(r"[.!?\n]\s")
+
+
+def near(
+    spans: Sequence[tuple[int, int]],
+    others: Sequence[tuple[int, int]],
+    text: str,
+    *,
+    distance: int = 80,
+) -> bool:
+    """Whether a span of ``spans`` and one of ``others`` stand within ``distance`` characters of
+    each other in the same sentence (no sentence end between them)."""
+    for start, end in spans:
+        for other_start, other_end in others:
+            left, right = (end, other_start) if end <= other_start else (other_end, start)
+            if right - left <= distance and not _SENTENCE_END.search(text, left, max(left, right)):
+                return True
+    return False
+
+
 def hashtag_before(text: str, start: int) -> bool:
     return start > 0 and text[start - 1] == "#"
 

@@ -200,7 +200,16 @@ SIGNALS: dict[str, str] = {
     "risk_information_link": "a link to a page devoted to the product's risk information",
     "authorised_health_claim": "the wording matches an authorised EU health claim (register)",
     "sensational_tone": "capitals, emojis and exclamation runs: a loud tone (checker's score)",
+    "medicine_brand_named": "a medicine is named by its brand (BDPM brand or the tenant's own)",
+    "adverse_event_report": (
+        "a product or medicine form and, in the same sentence, a word tying a health event to it"
+        " ('depuis', 'après', 'since starting') or an adverse-event cue: a potential AE"
+    ),
 }
+
+#: Lexicons that only the checker's computed signals read (no trigger names them): the halves
+#: of ``adverse_event_report``.
+SIGNAL_LEXICONS = frozenset({"exposure_words", "ae_link_cues", "ae_cues"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -1201,7 +1210,7 @@ def load_catalog(
             if rule_id in seen:
                 checker.problem(f"rule {rule.id}", f"id {rule_id!r} is used twice")
             seen.add(rule_id)
-    used = {name for rule in rules for name in rule.lexicon_names()}
+    used = {name for rule in rules for name in rule.lexicon_names()} | SIGNAL_LEXICONS
     for name in sorted(set(lexicons) - used):
         checker.problem(f"{LEXICONS_DIR}/{name}.yaml", "no rule uses this lexicon")
 
