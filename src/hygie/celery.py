@@ -11,11 +11,12 @@ truth, so a lost message delays work but never loses it.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import Any
 
-from celery import Celery, bootsteps
+from celery import Celery, bootsteps, signals
 from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hygie.settings")
@@ -85,6 +86,14 @@ def make_app() -> Celery:
                 "task": "hygie.publishing.tasks.recover_stuck_attempts",
                 "schedule": 60.0,
             },
+            "recover-stuck-replies": {
+                "task": "hygie.inbox.tasks.recover_stuck_replies",
+                "schedule": 60.0,
+            },
+            "poll-inboxes": {
+                "task": "hygie.inbox.tasks.poll_inboxes",
+                "schedule": 60.0,
+            },
             "refresh-expiring-tokens": {
                 "task": "hygie.channels.tasks.refresh_expiring_tokens",
                 "schedule": 3600.0,
@@ -122,6 +131,21 @@ class HeartbeatStep(bootsteps.StartStopStep):
     def stop(self, worker: Any) -> None:
         if self.tref is not None:
             self.tref.cancel()
+
+
+@signals.worker_init.connect
+def warm_up_compliance(**_: Any) -> None:
+    """Compile the compliance checker before the first task (publishing checks the approval
+    gate, which checks the post): in the main process, so prefork children inherit it."""
+    try:
+        from django.db import connections
+
+        from hygie.compliance.service import warm_up
+
+        warm_up()
+        connections.close_all()  # never hand a connection to forked children
+    except Exception:  # a cold checker is slower, not wrong: never stop a worker for it
+        logging.getLogger(__name__).exception("compliance warm-up failed")
 
 
 app = make_app()

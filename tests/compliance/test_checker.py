@@ -11,6 +11,7 @@ import pytest
 from hygie.compliance.checker import CheckContext, Checker, ProductInfo, check
 from hygie.compliance.checker.folding import Folded
 from hygie.compliance.checker.index import naive_hits, prefixes
+from hygie.compliance.checker.signals import asserted
 from hygie.compliance.rules import default_catalog
 from hygie.compliance.rules.catalog import Example, Rule
 
@@ -212,3 +213,57 @@ def test_the_index_finds_what_plain_searches_find_on_every_example(checker: Chec
                 for name, spans in fast.items():
                     assert set(spans) <= set(slow.get(name, ())), (name, text)
                 assert set(fast) == set(slow), text
+
+
+# -- round 3: claims found by proximity -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "verb", "expected"),
+    [
+        ("Ce complément soigne l'arthrose.", "soigne", True),
+        ("Un complément ne soigne pas l'arthrose.", "soigne", False),
+        ("Ce baume ne les soulage jamais vraiment.", "soulage", False),
+        ("This supplement does not treat diabetes.", "treat", False),
+        ("Ce complément soigne-t-il l'arthrose ?", "soigne", False),
+        ("Marre de l'arthrose ? Ce complément soigne vos articulations.", "soigne", True),
+    ],
+)
+def test_a_claim_verb_counts_only_when_asserted(text: str, verb: str, expected: bool) -> None:
+    start = text.index(verb)
+    assert asserted(text, (start, start + len(verb))) is expected
+
+
+def _signals(checker: Checker, text: str, **facts: object) -> set[str]:
+    return set(checker.check(text, CheckContext(**facts)).extra["signals"])  # type: ignore[arg-type]
+
+
+def test_a_disease_claim_needs_the_product_the_disease_and_the_verb_in_one_sentence(
+    checker: Checker,
+) -> None:
+    assert "supplement_disease_claim" in _signals(
+        checker, "Nos gélules agissent sur le cholestérol en un mois."
+    )
+    assert "cosmetic_disease_claim" in _signals(checker, "Ce sérum fait disparaître l'acné.")
+    # the disease and the verb, but in another sentence than the product
+    assert "supplement_disease_claim" not in _signals(
+        checker, "Le cholestérol se combat d'abord à table. Nos gélules de magnésium sont arrivées."
+    )
+    # denied
+    assert "supplement_disease_claim" not in _signals(
+        checker, "Attention : aucune gélule ne soigne le diabète."
+    )
+
+
+def test_a_weight_amount_is_a_claim_only_next_to_a_word_of_losing_it(checker: Checker) -> None:
+    assert "weight_loss_amount" in _signals(checker, "Perdez jusqu'à 7 kilos avec nos gélules.")
+    assert "weight_loss_amount" not in _signals(
+        checker, "Une gélule par jour, deux au-delà de 70 kg."
+    )
+
+
+def test_a_reply_asserting_what_a_prescription_brand_does_is_advertising() -> None:
+    claim = check("Oui, le Xarelto permet d'éviter les caillots !", kind="reply")
+    assert "FR-MED-01" in {finding.rule for finding in claim.findings}
+    factual = check("Bonjour, le Xarelto ne se délivre que sur ordonnance.", kind="reply")
+    assert "FR-MED-01" not in {finding.rule for finding in factual.findings}

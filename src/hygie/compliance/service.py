@@ -21,6 +21,7 @@ from hygie.compliance.checker import (
     MissingMention,
     ProductInfo,
 )
+from hygie.compliance.lexicon.matcher import ProductLexicon
 from hygie.compliance.rules.catalog import SEVERITY_RANK
 from hygie.products.dictionary import org_products, product_lexicon
 from hygie.providers.registry import provider_class
@@ -33,7 +34,26 @@ if TYPE_CHECKING:
 
 _lock = threading.Lock()
 _checkers: dict[int, tuple[object, Checker]] = {}
+_shared: dict[int, Checker] = {}
 _MAX_CACHED = 256
+
+
+def _shared_checker(lexicon: ProductLexicon) -> Checker:
+    """The checker of every organisation without products of its own (built once per lexicon:
+    compiling the index takes a few hundred milliseconds)."""
+    with _lock:
+        checker = _shared.get(id(lexicon))
+    if checker is None:
+        checker = Checker(lexicon=lexicon)
+        with _lock:
+            _shared.clear()  # an older lexicon's checker is never used again
+            _shared[id(lexicon)] = checker
+    return checker
+
+
+def warm_up() -> None:
+    """Build the shared checker now (a worker's start), not in the first task or request."""
+    _shared_checker(product_lexicon())
 
 
 def checker_for(org: Organization) -> Checker:
@@ -41,6 +61,8 @@ def checker_for(org: Organization) -> Checker:
     organisation's own products. Rebuilt only when one of them changed."""
     lexicon = product_lexicon()
     products = org_products(org)
+    if not products:
+        return _shared_checker(lexicon)
     key = (id(lexicon), products)
     with _lock:
         cached = _checkers.get(org.pk)

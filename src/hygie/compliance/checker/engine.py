@@ -55,6 +55,18 @@ _HYPE = ("hype_emphasis", "superlatives")
 #: a symptom, a special situation): the two halves of an adverse-event report (PV-08).
 _EXPOSURE = "exposure_words"
 _AE_LINK = ("ae_link_cues", "ae_cues")
+#: Verbs of effect ("traite", "agit sur", "lowers"): asserted next to a product, a claim.
+_EFFECT = ("effect_verbs", "cure_claims")
+#: A product category, the words that name such a product when the dictionary has no entry
+#: for it, and the signal set when a disease claim is made for it (EU-FOOD-01, EU-COSM-02).
+_DISEASE_CLAIMS = (
+    ("food_supplement", "supplement_product_words", "supplement_disease_claim"),
+    ("cosmetic", "cosmetic_product_words", "cosmetic_disease_claim"),
+)
+#: How far (characters, same sentence) a verb may stand from the brand or the disease it
+#: speaks of, and a disease claim from the product it is made for.
+_EFFECT_DISTANCE = 60
+_PRODUCT_DISTANCE = 120
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,10 +296,55 @@ class Checker:
         links = [span for name in _AE_LINK for span in analysis.hits.get(name, ())]
         if exposure and links and detectors.near(exposure, links, text):
             found.add("adverse_event_report")
+        self._claim_signals(analysis)
         hype = sum(len(analysis.hits.get(name, ())) for name in _HYPE)
         analysis.tone = detectors.tone_score(text, len(analysis.words), hype_hits=hype)
         if analysis.tone >= detectors.TONE_THRESHOLD:
             found.add("sensational_tone")
+
+    @staticmethod
+    def _claim_signals(analysis: Analysis) -> None:
+        """Claims made of a product, found by proximity rather than fixed phrases: a verb of
+        effect asserted in the same sentence as a brand (``brand_effect_claim``), or as a
+        disease term and a supplement or cosmetic (``supplement_disease_claim``,
+        ``cosmetic_disease_claim``: 1169/2011 art. 7, 1223/2009 art. 2), and an amount of
+        body weight next to a word of losing it (``weight_loss_amount``: 1924/2006 art. 12)."""
+        text = analysis.folded.text
+        hits = analysis.hits
+        found = analysis.signals
+        amounts = hits.get("weight_amounts")
+        losses = hits.get("weight_loss_words")
+        if amounts and losses and detectors.near(amounts, losses, text, distance=40):
+            found.add("weight_loss_amount")
+        effects = [
+            span
+            for name in _EFFECT
+            for span in hits.get(name, ())
+            if detectors.asserted(text, span)
+        ]
+        if not effects:
+            return
+        products = analysis.products
+        brands = [span for hit in products if hit.kind == "brand" for span in hit.spans]
+        if brands and detectors.near(brands, effects, text, distance=_EFFECT_DISTANCE):
+            found.add("brand_effect_claim")
+        diseases = hits.get("disease_terms", ())
+        claims = [
+            span
+            for span in diseases
+            if detectors.near((span,), effects, text, distance=_EFFECT_DISTANCE)
+        ]
+        if not claims:
+            return
+        for category, words, signal in _DISEASE_CLAIMS:
+            of_category = [hit for hit in products if hit.category == category]
+            if any(not hit.spans for hit in of_category):  # linked: the draft is about it
+                found.add(signal)
+                continue
+            named = [span for hit in of_category for span in hit.spans]
+            named.extend(hits.get(words, ()))
+            if named and detectors.near(claims, named, text, distance=_PRODUCT_DISTANCE):
+                found.add(signal)
 
     # -- rules ---------------------------------------------------------------------------------
 

@@ -141,6 +141,30 @@ def near(
     return False
 
 
+#: A negation just before a verb ("ne traite", "n'agit", "does not treat", "won't cure")…
+_NEGATED_BEFORE = re.compile(
+    r"(?:\bne\s+(?:(?:le|la|les|l'|vous|te|se|s'|nous|y|en)\s*)?|\bn'\s*"
+    r"|\b(?:not|never|no longer|cannot|can't|won't|doesn't|don't|isn't|didn't)\s+(?:\w+\s+)?)$"
+)
+#: …or just after it ("traite pas", "soigne plus", "guérit jamais").
+_NEGATED_AFTER = re.compile(r"^\s*(?:pas|plus|jamais|point|nullement|en rien)\b")
+_CLAUSE_END = re.compile(r"[.!?\n]")
+
+
+def asserted(text: str, span: tuple[int, int]) -> bool:
+    """Whether the verb at ``span`` is asserted: not negated ("ne traite pas", "doesn't cure")
+    and not inside a question ("ce complément soigne-t-il l'arthrose ?"). A claim is a
+    statement; warnings and questions use the same verbs."""
+    start, end = span
+    before = fold(text[max(0, start - 24) : start])
+    if _NEGATED_BEFORE.search(before):
+        return False
+    if _NEGATED_AFTER.match(fold(text[end : end + 14])):
+        return False
+    stop = _CLAUSE_END.search(text, end)
+    return stop is None or stop.group() != "?"
+
+
 def hashtag_before(text: str, start: int) -> bool:
     return start > 0 and text[start - 1] == "#"
 

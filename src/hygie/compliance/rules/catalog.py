@@ -205,11 +205,36 @@ SIGNALS: dict[str, str] = {
         "a product or medicine form and, in the same sentence, a word tying a health event to it"
         " ('depuis', 'après', 'since starting') or an adverse-event cue: a potential AE"
     ),
+    "brand_effect_claim": (
+        "a product named by its brand and, in the same sentence, an asserted verb of effect"
+        " ('permet', 'agit sur', 'lowers'; not negated, not a question)"
+    ),
+    "supplement_disease_claim": (
+        "a food supplement (named, linked or a product word), a disease term and an asserted"
+        " verb of effect in the same sentence"
+    ),
+    "cosmetic_disease_claim": (
+        "a cosmetic (named, linked or a product word), a disease term and an asserted verb of"
+        " effect in the same sentence"
+    ),
+    "weight_loss_amount": (
+        "an amount of body weight next to a word of losing it ('lose up to 5 kg')"
+    ),
 }
 
 #: Lexicons that only the checker's computed signals read (no trigger names them): the halves
-#: of ``adverse_event_report``.
-SIGNAL_LEXICONS = frozenset({"exposure_words", "ae_link_cues", "ae_cues"})
+#: of ``adverse_event_report``, the verbs of effect of the claim signals and the two halves of
+#: ``weight_loss_amount``.
+SIGNAL_LEXICONS = frozenset(
+    {
+        "exposure_words",
+        "ae_link_cues",
+        "ae_cues",
+        "effect_verbs",
+        "weight_amounts",
+        "weight_loss_words",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
