@@ -40,10 +40,16 @@ count() { grep -oE "[0-9]+ $2" <<<"$1" | grep -oE '^[0-9]+' || echo 0; }
 echo
 echo "==> real Bluesky peer (npm @atproto/dev-env on Node 22, cached under ~/.cache/hygie/peers)"
 scripts/peers/bluesky/install.sh | tail -2
+echo "==> Prism, the validating mock of the WhatsApp Cloud API (npm, cached under ~/.cache/hygie/peers)"
+scripts/peers/whatsapp/install.sh | tail -2
+echo "==> real Matrix homeserver (PyPI matrix-synapse, cached under ~/.cache/hygie/peers)"
+scripts/peers/matrix/install.sh | tail -2
+echo "==> real IMAP server (Debian dovecot-imapd; its system service is never started)"
+scripts/peers/mail/install.sh | tail -2
 
 echo
 echo "==> run 1/2: SQLite, embedded broker (files under var/test/broker), real worker, Chromium,"
-echo "    real Bluesky PDS and AppView"
+echo "    real Bluesky PDS and AppView, Synapse, Dovecot and an aiosmtpd sink"
 set +e
 python -m pytest -p no:cacheprovider -m "not rabbitmq" "$@" 2>&1 | tee "$logs/sqlite.log"
 sqlite_status=${PIPESTATUS[0]}

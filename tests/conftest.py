@@ -13,7 +13,7 @@ from datetime import time, timedelta
 import pytest
 from django.test import Client
 from django.utils import timezone, translation
-from tests.peers.fixtures import bluesky_peer
+from tests.peers.fixtures import bluesky_peer, mail_peer, matrix_peer
 
 from hygie.accounts.actions import do_add_member, do_create_organization
 from hygie.accounts.middleware import SESSION_VERIFIED_KEY
@@ -28,7 +28,8 @@ from hygie.publishing.actions import do_add_media, do_create_post
 from hygie.publishing.models import Post
 from hygie.safety.actions import do_open_case_from_item
 
-__all__ = ["bluesky_peer"]  # one real Bluesky network per test session, for every folder
+# One real Bluesky network, one Synapse and one Dovecot per test session, for every folder.
+__all__ = ["bluesky_peer", "mail_peer", "matrix_peer"]
 
 PASSWORD = "correct horse battery staple"
 
@@ -194,6 +195,15 @@ def populated_b(org_b: Organization, charlie: User) -> dict[str, object]:
         data={"title": f"Réponse {CANARY}", "body": f"Bonjour {{first_name}} {CANARY}"},
         acting_user=charlie,
     )
+    from hygie.moderation.actions import do_apply_rules, do_create_rule
+
+    moderation_rule = do_create_rule(
+        org_b,
+        data={"name": f"Règle {CANARY}", "pattern": CANARY, "action": "queue"},
+        acting_user=charlie,
+    )
+    queue_entry = do_apply_rules(item)
+    assert queue_entry is not None
     return {
         "campaign": campaign,
         "slot": slot,
@@ -212,6 +222,9 @@ def populated_b(org_b: Organization, charlie: User) -> dict[str, object]:
         "conversation": item.conversation,
         "author": item.author,
         "saved_reply": saved_reply,
+        "moderation_rule": moderation_rule,
+        "queue_entry": queue_entry,
+        "evidence": queue_entry.evidence,
     }
 
 

@@ -38,6 +38,9 @@ ARGUMENT_SOURCES = {
     "conversation_id": "conversation",
     "author_id": "author",
     "reply_id": "saved_reply",
+    "rule_id": "moderation_rule",
+    "entry_id": "queue_entry",
+    "evidence_id": "evidence",
 }
 # URLs outside any organisation: they must not show B's data either, which the canary checks.
 NOT_ORG_SCOPED = {"uidb64", "token", "network"}

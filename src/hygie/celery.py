@@ -90,6 +90,10 @@ def make_app() -> Celery:
                 "task": "hygie.inbox.tasks.recover_stuck_replies",
                 "schedule": 60.0,
             },
+            "requeue-stale-webhook-deliveries": {
+                "task": "hygie.webhooks.tasks.requeue_stale_deliveries",
+                "schedule": 300.0,
+            },
             "poll-inboxes": {
                 "task": "hygie.inbox.tasks.poll_inboxes",
                 "schedule": 60.0,

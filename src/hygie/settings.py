@@ -90,6 +90,8 @@ INSTALLED_APPS = [
     "hygie.safety",
     "hygie.analytics",
     "hygie.approvals",
+    "hygie.webhooks",
+    "hygie.moderation",
     "hygie.demo",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -270,6 +272,10 @@ HYGIE_OAUTH_APPS = {
 HYGIE_PROVIDER_BASE_URLS: dict[str, str] = {}
 # Plain-http API addresses (a Mastodon instance, a Bluesky PDS) are refused in production.
 HYGIE_ALLOW_HTTP_PROVIDERS = env_bool("HYGIE_ALLOW_HTTP_PROVIDERS", not PRODUCTION)
+# Meta webhooks (/webhooks/meta/): the app secret signs every delivery (X-Hub-Signature-256;
+# unset = deliveries refused with 503) and the verify token answers the subscription handshake.
+HYGIE_META_APP_SECRET = env_str("HYGIE_META_APP_SECRET")
+HYGIE_META_VERIFY_TOKEN = env_str("HYGIE_META_VERIFY_TOKEN")
 
 # --- Security -------------------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"

@@ -5,6 +5,7 @@ from hygie.publishing.views import public_media
 from hygie.publishing.views_exchange import calendar_feed
 
 urlpatterns = [
+    path("webhooks/", include("hygie.webhooks.urls")),  # first: resolved on every delivery
     path("", include("hygie.core.urls")),
     path("", include("hygie.accounts.urls")),
     path("o/<slug:org_slug>/", include("hygie.publishing.urls")),
@@ -17,6 +18,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/analytics/", include("hygie.analytics.urls")),
     path("o/<slug:org_slug>/channels/", include("hygie.channels.urls")),
     path("o/<slug:org_slug>/approvals/", include("hygie.approvals.urls")),
+    path("o/<slug:org_slug>/moderation/", include("hygie.moderation.urls")),
     path("media/p/<str:token>/", public_media, name="public_media"),
     path("feeds/<str:token>.ics", calendar_feed, name="calendar_feed"),
     path("channels/oauth/<slug:network>/callback/", oauth_callback, name="oauth_callback"),

@@ -28,10 +28,12 @@ from hygie.providers.errors import (
     Transient,
 )
 from hygie.providers.http import ProviderHttp
-from hygie.providers.registry import PROVIDERS, provider_class
+from hygie.providers.registry import provider_class, publishing_kinds
 from hygie.providers.versions import API_VERSIONS
 
-KINDS = sorted(PROVIDERS)
+# The networks that publish posts; those that only converse (WhatsApp, Matrix, e-mail) have
+# their own tests.
+KINDS = sorted(publishing_kinds())
 ALT = "Affiche de la campagne de vaccination"
 
 

@@ -84,3 +84,27 @@ class RateLimitState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} until {self.blocked_until:%H:%M:%S}"
+
+
+class PollState(models.Model):
+    """Where the last poll of a channel's inbox stopped, and whether a poll is running.
+
+    ``cursor`` is the network's own (opaque) position: it only moves forward, from the value a
+    poll started with to the one the network returned, after the messages were stored. A poll
+    holds a lease (``lease_token`` until ``lease_until``) so that one channel is polled by one
+    worker at a time; a worker that dies leaves a lease that expires.
+    """
+
+    channel = models.OneToOneField(Channel, on_delete=models.CASCADE, related_name="poll_state")
+    cursor = models.TextField(_("position"), blank=True)
+    lease_token = models.CharField(max_length=64, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    # After a failure, not before (exponential backoff); after a rate limit, the network's time.
+    next_poll_at = models.DateTimeField(null=True, blank=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_polled_at = models.DateTimeField(_("last checked"), null=True, blank=True)
+    last_success_at = models.DateTimeField(_("last received"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.channel_id}: {self.cursor[:40]}"

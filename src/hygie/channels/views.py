@@ -17,14 +17,21 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from hygie.accounts.roles import Perm
 from hygie.channels import actions
 from hygie.channels.connect import clean_api_url, network_choices, oauth_app, pkce_pair
-from hygie.channels.forms import BlueskyConnectForm, MastodonConnectForm
+from hygie.channels.forms import (
+    BlueskyConnectForm,
+    EmailConnectForm,
+    MastodonConnectForm,
+    MatrixConnectForm,
+)
 from hygie.channels.models import Channel, ChannelStatus
 from hygie.core.access import OrgRequest, access_scoped, org_view
 from hygie.lib import crypto
 from hygie.providers.base import Account, ConnectableAccount
 from hygie.providers.bluesky.provider import BlueskyProvider
+from hygie.providers.email.provider import EmailProvider
 from hygie.providers.errors import ProviderError
 from hygie.providers.mastodon.provider import MastodonProvider
+from hygie.providers.matrix.provider import MatrixProvider
 from hygie.providers.registry import PROVIDERS, provider_class
 
 
@@ -138,6 +145,51 @@ def connect_mastodon(request: OrgRequest) -> HttpResponse:
             if _store_channel(request, "mastodon", found, server):
                 return redirect("channels:list", org_slug=request.org.slug)
     return render(request, "channels/connect_form.html", {"form": form, "network": "Mastodon"})
+
+
+@org_view(Perm.CHANNELS_MANAGE)
+@require_http_methods(["GET", "POST"])
+def connect_matrix(request: OrgRequest) -> HttpResponse:
+    form = MatrixConnectForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            server = clean_api_url(data["server"])
+            account = MatrixProvider.connect(
+                server,
+                user_id=data["user_id"].strip(),
+                access_token=data["access_token"].strip(),
+                password=data["password"],
+            )
+        except ValueError as exc:
+            form.add_error("server", str(exc))
+        except ProviderError as exc:
+            form.add_error(None, _("The homeserver refused: %(reason)s") % {"reason": exc.message})
+        else:
+            found = ConnectableAccount(
+                account.handle, f"Matrix · {account.handle}", account.credentials
+            )
+            if _store_channel(request, "matrix", found, server):
+                return redirect("channels:list", org_slug=request.org.slug)
+    return render(request, "channels/connect_form.html", {"form": form, "network": "Matrix"})
+
+
+@org_view(Perm.CHANNELS_MANAGE)
+@require_http_methods(["GET", "POST"])
+def connect_email(request: OrgRequest) -> HttpResponse:
+    form = EmailConnectForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        settings, credentials = form.settings_and_credentials()
+        try:
+            account = EmailProvider.connect(settings=settings, credentials=credentials)
+        except ProviderError as exc:
+            form.add_error(None, _("The mail server refused: %(reason)s") % {"reason": exc.message})
+        else:
+            name = settings["display_name"] or account.handle
+            found = ConnectableAccount(account.handle, name, account.credentials, settings)
+            if _store_channel(request, "email", found):
+                return redirect("channels:list", org_slug=request.org.slug)
+    return render(request, "channels/connect_form.html", {"form": form, "network": _("E-mail")})
 
 
 def _redirect_uri(network: str) -> str:

@@ -19,6 +19,7 @@ NAVIGATION = [
     ("approvals:queue", _("Approvals"), Perm.POSTS_VIEW),
     ("library:home", _("Library"), Perm.POSTS_VIEW),
     ("inbox:list", _("Inbox"), Perm.INBOX_VIEW),
+    ("moderation:queue", _("Moderation"), Perm.INBOX_REPLY),
     ("safety:list", _("Safety"), Perm.SAFETY_VIEW),
     ("contacts:list", _("Contacts"), Perm.CONTACTS_VIEW),
     ("analytics:overview", _("Analytics"), Perm.ANALYTICS_VIEW),

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from hygie.channels.models import Network
 from hygie.core.models import OrgScopedModel
 from hygie.inbox import sla
+from hygie.publishing.models import ACTIVE_ATTEMPT_STATUSES, OutboxAttempt
 
 
 class ItemKind(models.TextChoices):
@@ -271,6 +272,9 @@ class InboxItem(OrgScopedModel):
     rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
     permalink = models.URLField(_("link"), blank=True)
     received_at = models.DateTimeField(_("received"))
+    # What the network needs to answer this item, as the provider gave it (InboundEvent.extra):
+    # a Bluesky record's cid and its thread root, a Matrix room… Plain strings, never secrets.
+    extra = models.JSONField(_("network details"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("inbox item")
@@ -292,6 +296,86 @@ class InboxItem(OrgScopedModel):
     @property
     def is_inbound(self) -> bool:
         return self.direction == Direction.INBOUND
+
+
+class ReplyStatus(models.TextChoices):
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    UNCONFIRMED = "unconfirmed", _("Unconfirmed")
+
+
+class OutboundReply(OrgScopedModel):
+    """A member's answer to one inbox item, decided once and sent exactly once.
+
+    Written (with its first ``ReplyAttempt``) before any network call, after the compliance
+    check; once the network has it, ``item`` is the outbound message stored in the thread.
+    """
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.PROTECT, related_name="outbound_replies"
+    )
+    channel = models.ForeignKey("channels.Channel", on_delete=models.PROTECT, related_name="+")
+    in_reply_to = models.ForeignKey(
+        InboxItem, on_delete=models.PROTECT, related_name="replies", verbose_name=_("in reply to")
+    )
+    text = models.TextField(_("text"))
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sent by"),
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=ReplyStatus.choices, default=ReplyStatus.SENDING
+    )
+    # The member ticked "I have checked the findings" (needed when the check asked for it).
+    acknowledged_findings = models.BooleanField(default=False)
+    item = models.ForeignKey(
+        InboxItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    external_id = models.CharField(_("network id"), max_length=500, blank=True)
+    external_url = models.URLField(_("link"), max_length=500, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reply")
+        verbose_name_plural = _("replies")
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["conversation", "created_at"], name="inbox_reply_thread"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.text[:50]} ({self.status})"
+
+
+class ReplyAttempt(OutboxAttempt):
+    """One try of sending a reply, written before the network call (the outbox row).
+
+    Its key is the idempotency key of every try of this attempt; a new attempt (a new key)
+    exists only when a person asks to send again after a failure or an unconfirmed outcome.
+    The attempt the network took ends as ``published`` (the outbox's word for done).
+    """
+
+    reply = models.ForeignKey(OutboundReply, on_delete=models.CASCADE, related_name="attempts")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reply"],
+                condition=models.Q(status__in=ACTIVE_ATTEMPT_STATUSES),
+                name="one_active_attempt_per_reply",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "next_try_at"], name="reply_attempt_due")]
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"hygie-reply-{self.pk}"
 
 
 class InternalNote(OrgScopedModel):
@@ -351,6 +435,23 @@ class InboxSettings(OrgScopedModel):
     opens_at = models.TimeField(_("opens at"), default=time(9, 0))
     closes_at = models.TimeField(_("closes at"), default=time(19, 0))
     open_saturday = models.BooleanField(_("open on Saturdays"), default=False)
+    # WhatsApp delivers only approved templates more than 24 hours after the person's last
+    # message: the one sent instead of a reply then (empty: such replies are refused).
+    whatsapp_template = models.CharField(
+        _("WhatsApp template after 24 hours"),
+        max_length=512,
+        blank=True,
+        help_text=_(
+            "The name of a template approved by Meta, sent instead of a reply when the person "
+            "last wrote more than 24 hours ago. Empty: such replies are refused."
+        ),
+    )
+    whatsapp_template_language = models.CharField(
+        _("template language"), max_length=15, default="fr", blank=True
+    )
+    whatsapp_template_text = models.BooleanField(
+        _("put the reply in the template's variable {{1}}"), default=True
+    )
 
     class Meta:
         verbose_name = _("inbox settings")

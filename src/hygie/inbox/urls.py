@@ -10,6 +10,9 @@ urlpatterns = [
     path("c/<int:conversation_id>/status/", views.conversation_status, name="conversation_status"),
     path("c/<int:conversation_id>/assign/", views.conversation_assign, name="conversation_assign"),
     path("c/<int:conversation_id>/notes/", views.conversation_note, name="conversation_note"),
+    path("c/<int:conversation_id>/reply/", views.conversation_reply, name="conversation_reply"),
+    path("c/<int:conversation_id>/reply/retry/", views.reply_retry, name="reply_retry"),
+    path("c/<int:conversation_id>/reply/confirm/", views.reply_confirm, name="reply_confirm"),
     path(
         "c/<int:conversation_id>/presence/",
         views.conversation_presence,

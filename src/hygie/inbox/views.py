@@ -11,8 +11,11 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
 from django.db.models import Q
-from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -36,6 +39,8 @@ from hygie.inbox.models import (
     InboxItem,
     InboxSettings,
     InternalNote,
+    OutboundReply,
+    ReplyStatus,
     SavedReply,
 )
 from hygie.safety.models import SafetyCase
@@ -187,6 +192,10 @@ def conversation_detail(request: OrgRequest, conversation_id: int) -> HttpRespon
         cases.setdefault(case.source_item_id, []).append(case)
     thread = [(kind, obj, cases.get(obj.pk, []) if kind == "item" else []) for kind, obj in entries]
     reply_text, reply_error = "", ""
+    # A reply the last POST could not send comes back with its text and the reason.
+    draft = request.session.pop(_draft_key(conversation.pk), None) if can_reply else None
+    if isinstance(draft, dict):
+        reply_text, reply_error = str(draft.get("text", "")), str(draft.get("error", ""))
     saved = request.GET.get("saved_reply", "")
     if can_reply and saved.isdigit():
         reply = SavedReply.objects.filter(organization=request.org, pk=int(saved)).first()
@@ -224,7 +233,9 @@ def conversation_detail(request: OrgRequest, conversation_id: int) -> HttpRespon
             else [],
             "reply_text": reply_text,
             "reply_error": reply_error,
-            "open_reply": bool(request.GET.get("reply")) or bool(saved),
+            "reply_needs": draft.get("needs", "") if isinstance(draft, dict) else "",
+            "open_reply": bool(request.GET.get("reply")) or bool(saved) or bool(draft),
+            **_sending_context(conversation, last_inbound, can_reply),
             "others_replying": presence.others_replying(conversation.pk, request.user),
             "contacts": Contact.objects.filter(organization=request.org).only("name")[:300]
             if can_reply
@@ -543,3 +554,127 @@ def item_assign_me(request: OrgRequest, item_id: int) -> HttpResponse:
         item.conversation, assignee=request.user, acting_user=request.user
     )
     return _to_conversation(request, item.conversation, f"item-{item.pk}")
+
+
+# --- Sending replies -------------------------------------------------------------------------
+
+
+def _draft_key(conversation_id: int) -> str:
+    return f"hygie_reply_draft_{conversation_id}"
+
+
+def _sending_context(
+    conversation: Conversation, last_inbound: InboxItem | None, can_reply: bool
+) -> dict[str, Any]:
+    """What the reply box shows about sending: why Hygie cannot send, the WhatsApp template
+    that goes instead of the text, and the replies not sent yet (sending, failed, unconfirmed)."""
+    if not can_reply:
+        return {"pending_replies": []}
+    refusal = actions.reply_refusal(conversation.channel, last_inbound) if last_inbound else ""
+    template = ""
+    if not refusal and actions.whatsapp_window_closed(conversation):
+        template = actions.settings_for(conversation.organization).whatsapp_template
+        if not template:
+            refusal = _(
+                "More than 24 hours have passed since this person last wrote: WhatsApp only "
+                "delivers a template now, and none is chosen in the inbox settings."
+            )
+    pending = (
+        conversation.outbound_replies.exclude(status=ReplyStatus.SENT)
+        .select_related("sent_by")
+        .prefetch_related("attempts")
+        .order_by("created_at", "id")
+    )
+    return {"send_refusal": refusal, "whatsapp_template": template, "pending_replies": pending}
+
+
+@org_view(Perm.INBOX_REPLY)
+@require_POST
+def conversation_reply(request: OrgRequest, conversation_id: int) -> HttpResponse:
+    """Send a reply: checked and written by ``do_send_reply``, sent by a worker."""
+    from hygie.inbox.tasks import send_reply_attempt
+
+    conversation = access_scoped(
+        Conversation.objects.select_related("channel"), request, conversation_id
+    )
+    text = request.POST.get("text", "")[: actions.MAX_REPLY + 1]
+    item_id = request.POST.get("in_reply_to", "")
+    item = (
+        conversation.items.filter(pk=int(item_id), direction=Direction.INBOUND).first()
+        if item_id.isdigit()
+        else None
+    )
+    try:
+        if item is None:
+            raise actions.ReplyRefused(_("Choose the message to answer."))
+        reply = actions.do_send_reply(
+            conversation,
+            text=text,
+            in_reply_to=item,
+            acting_user=request.user,
+            acknowledged_findings=request.POST.get("acknowledged") == "1",
+            confirm_collision=request.POST.get("confirm_collision") == "1",
+        )
+    except actions.ReplyRefused as refused:
+        request.session[_draft_key(conversation.pk)] = {
+            "text": text,
+            "error": str(refused),
+            "needs": refused.needs,
+        }
+        return _to_conversation(request, conversation, "reply-area")
+    attempt = actions.first_attempt(reply)
+    transaction.on_commit(lambda: send_reply_attempt.delay(attempt.pk))
+    presence.stop_replying(conversation.pk, request.user)
+    messages.success(
+        request, _("Sending the reply on %(channel)s.") % {"channel": conversation.channel}
+    )
+    return _to_conversation(request, conversation, f"outbound-{reply.pk}")
+
+
+def _pending_reply(request: OrgRequest, conversation_id: int) -> tuple[Conversation, OutboundReply]:
+    conversation = access_scoped(Conversation.objects.all(), request, conversation_id)
+    reply_id = request.POST.get("reply", "")
+    reply = (
+        conversation.outbound_replies.filter(pk=int(reply_id)).first()
+        if reply_id.isdigit()
+        else None
+    )
+    if reply is None:
+        raise Http404
+    return conversation, reply
+
+
+@org_view(Perm.INBOX_REPLY)
+@require_POST
+def reply_retry(request: OrgRequest, conversation_id: int) -> HttpResponse:
+    """Send again a reply that failed or is unconfirmed (a new attempt, a new key)."""
+    from hygie.inbox.tasks import send_reply_attempt
+
+    conversation, reply = _pending_reply(request, conversation_id)
+    try:
+        attempt = actions.do_retry_reply(reply, acting_user=request.user)
+    except ActionError as exc:
+        messages.error(request, str(exc))
+    else:
+        transaction.on_commit(lambda: send_reply_attempt.delay(attempt.pk))
+        messages.success(request, _("Sending the reply again."))
+    return _to_conversation(request, conversation, f"outbound-{reply.pk}")
+
+
+@org_view(Perm.INBOX_REPLY)
+@require_POST
+def reply_confirm(request: OrgRequest, conversation_id: int) -> HttpResponse:
+    """A member checked the network: the unconfirmed reply is there."""
+    conversation, reply = _pending_reply(request, conversation_id)
+    url = request.POST.get("url", "").strip()
+    try:
+        if url:
+            URLValidator(schemes=["https"])(url)
+        actions.do_confirm_reply_sent(reply, url=url, acting_user=request.user)
+    except ValidationError:
+        messages.error(request, _("Paste the https:// address of the reply, or leave it empty."))
+    except ActionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Marked as sent."))
+    return _to_conversation(request, conversation, f"outbound-{reply.pk}")

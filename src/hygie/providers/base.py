@@ -159,6 +159,10 @@ class Provider(ABC):
     # a reply sent twice with the same idempotency key can only exist once.
     moderation: ClassVar[frozenset[ModerationAction]] = frozenset()
     idempotent_reply: ClassVar[bool] = False
+    # The item kinds ``reply`` can answer (comment, mention, direct_message, review), and the
+    # length of a reply when it is not the length of a post.
+    replies_to: ClassVar[frozenset[str]] = frozenset()
+    reply_length: ClassVar[LengthRule | None] = None
 
     def __init__(self, account: Account, http: ProviderHttp | None = None) -> None:
         self.account = account

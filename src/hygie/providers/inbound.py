@@ -40,6 +40,8 @@ class InboundEvent:
     attachments: tuple[str, ...] = ()
     rating: int | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
+    # The conversation's title when the network has one (an e-mail's subject).
+    thread_title: str = ""
 
 
 @dataclass(frozen=True)
@@ -52,19 +54,31 @@ class InboxPage:
 
 @dataclass(frozen=True)
 class ReplyTarget:
-    """What a reply answers: the item, its thread and the other party."""
+    """What a reply answers: the item, its thread and the other party.
+
+    ``extra`` is the item's ``InboundEvent.extra`` plus ``author_handle``. For a reply,
+    ``requested_at`` is when Hygie decided to send it (stable across retries of one attempt: a
+    provider may derive deterministic ids from it, as Bluesky's record key) and
+    ``last_inbound_at`` when the other party last wrote (messaging windows: WhatsApp's 24 hours).
+    """
 
     kind: str  # comment | mention | direct_message | review
     external_id: str
     thread_id: str = ""
     author_id: str = ""
     extra: Mapping[str, str] = field(default_factory=dict)
+    requested_at: datetime | None = None
+    last_inbound_at: datetime | None = None
 
 
 @dataclass(frozen=True)
 class ReplyResult:
+    """The reply on the network; ``sent_text`` is what it shows when that is not the text
+    asked for (a WhatsApp template sent outside the 24-hour window)."""
+
     external_id: str
     url: str = ""
+    sent_text: str = ""
 
 
 class ModerationAction(StrEnum):

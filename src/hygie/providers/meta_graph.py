@@ -21,9 +21,9 @@ traded (``grant_type=fb_exchange_token``) for a long-lived one (about 60 days, n
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 from urllib.parse import quote
 
 import httpx
@@ -31,12 +31,14 @@ import httpx
 from hygie.providers.base import Account, ConnectableAccount, OAuthApp, OAuthEndpoints, Provider
 from hygie.providers.errors import (
     AuthExpired,
+    OutcomeUnknown,
     ProviderError,
     RateLimited,
     Rejected,
     Transient,
 )
 from hygie.providers.http import ProviderHttp, parse_retry_after
+from hygie.providers.inbound import ReplyResult
 from hygie.providers.oauth import (
     authorize_url,
     client,
@@ -193,7 +195,7 @@ class MetaGraphProvider(Provider):
 
     api_version: ClassVar[str]
     default_base_url = GRAPH_URL
-    auth_method = "oauth2"
+    auth_method: ClassVar[Literal["oauth2", "app_password", "token"]] = "oauth2"
 
     def classify(self, response: httpx.Response) -> ProviderError | None:
         return classify_graph(response)
@@ -333,3 +335,80 @@ class MetaGraphProvider(Provider):
     ) -> list[ConnectableAccount]:
         """The accounts these Pages give (the Pages themselves, or their Instagram accounts)."""
         raise NotImplementedError(f"{cls.label} is not connected through OAuth")
+
+
+# --- replies shared by Pages and Instagram (Messenger Platform Send API, comment threads) ---
+
+
+def send_message(
+    provider: MetaGraphProvider,
+    page_id: str,
+    recipient_id: str,
+    text: str,
+    *,
+    messaging_type: str | None = None,
+) -> ReplyResult:
+    """``POST /{page-id}/messages`` (digest §1.3, §2.3): a text to the person who wrote.
+
+    ``{"recipient": {"id": …}, "message": {"text": …}}`` (+ ``messaging_type``) answers
+    ``{"recipient_id", "message_id"}``. The Send API has no idempotency key.
+    """
+    if not recipient_id:
+        raise Rejected(f"{provider.label}: the person to answer has no id")
+    body: dict[str, Any] = {"recipient": {"id": recipient_id}, "message": {"text": text}}
+    if messaging_type:
+        body["messaging_type"] = messaging_type
+    answer = provider.call(
+        "POST", provider._path(page_id, "messages"), write=True, headers=provider._auth(), json=body
+    )
+    data = answer.data if isinstance(answer.data, dict) else {}
+    if not data.get("message_id"):
+        raise OutcomeUnknown(f"{provider.label} answered without a message id: {str(data)[:200]}")
+    return ReplyResult(str(data["message_id"]))
+
+
+def comment_reply(provider: MetaGraphProvider, comment_id: str, edge: str, text: str) -> str:
+    """``POST /{comment-id}/{edge}`` with ``message``: the new comment's id."""
+    answer = provider.call(
+        "POST",
+        provider._path(comment_id, edge),
+        write=True,
+        headers=provider._auth(),
+        json={"message": text},
+    )
+    data = answer.data if isinstance(answer.data, dict) else {}
+    if not data.get("id"):
+        raise OutcomeUnknown(f"{provider.label} answered without a comment id: {str(data)[:200]}")
+    return str(data["id"])
+
+
+def find_comment_reply(
+    provider: MetaGraphProvider,
+    comment_id: str,
+    edge: str,
+    text: str,
+    *,
+    since: datetime,
+    fields: str,
+    ours: Callable[[dict[str, Any]], bool],
+    text_field: str,
+    time_field: str,
+) -> str | None:
+    """The id of our answer with this text under ``comment_id`` since ``since``, if any."""
+    answer = provider.call_unless_gone(
+        "GET",
+        provider._path(comment_id, edge),
+        headers=provider._auth(),
+        params={"fields": fields, "limit": 100},
+    )
+    data = answer.data if answer is not None and isinstance(answer.data, dict) else {}
+    wanted = " ".join(text.split())
+    for node in data.get("data") or []:
+        if not isinstance(node, dict) or not node.get("id") or not ours(node):
+            continue
+        created = graph_time(node.get(time_field))
+        if created is not None and created < since:
+            continue
+        if " ".join(str(node.get(text_field) or "").split()) == wanted:
+            return str(node["id"])
+    return None

@@ -9,4 +9,10 @@ API_VERSIONS: dict[str, str] = {
     "linkedin_org": "202604",
     "x": "2",
     "google_business": "v4",
+    # The Cloud API's OpenAPI document (facebook/openapi business-messaging-api_v23.0.yaml).
+    "whatsapp": "v23.0",
+    # The client-server API (spec.matrix.org); Synapse and the others serve v3.
+    "matrix": "v3",
+    # Not an HTTP API: IMAP4rev1 (RFC 3501) in, SMTP (RFC 5321) out, messages per RFC 5322.
+    "email": "imap4rev1+smtp",
 }

@@ -22,12 +22,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import transaction
@@ -51,6 +53,7 @@ from hygie.providers.registry import provider_class
 from hygie.providers.text import find_urls
 from hygie.publishing.models import (
     AttemptStatus,
+    OutboxAttempt,
     Post,
     PostStatus,
     PostTarget,
@@ -59,6 +62,7 @@ from hygie.publishing.models import (
 )
 
 logger = logging.getLogger(__name__)
+R = TypeVar("R")
 
 MAX_TRIES = 8
 BACKOFF_BASE_SECONDS = 30
@@ -111,18 +115,25 @@ def dispatch_due(now: datetime | None = None, *, batch: int = 1000) -> list[int]
             created += [a.pk for a in attempts if a.pk is not None]
         if len(targets) < batch:
             break
-    # Attempts whose message may have been lost: due for a minute and untouched for a minute.
-    # They are touched when queued again, so a backlog is not queued again at every pass;
-    # claiming is atomic, so a duplicate message is harmless.
+    already = set(created)
+    return created + [pk for pk in stale_due(PublishAttempt, now) if pk not in already]
+
+
+def stale_due(model: type[OutboxAttempt], now: datetime) -> list[int]:
+    """Attempts whose message may have been lost: due for a minute and untouched for a minute.
+
+    They are touched when returned, so a backlog is not queued again at every pass; claiming is
+    atomic, so a duplicate message is harmless.
+    """
     stale_filter = {
         "status__in": [AttemptStatus.QUEUED, AttemptStatus.RETRY],
         "next_try_at__lte": now - timedelta(seconds=60),
         "updated_at__lte": now - timedelta(seconds=60),
     }
-    stale = list(PublishAttempt.objects.filter(**stale_filter).values_list("pk", flat=True)[:5000])
-    PublishAttempt.objects.filter(pk__in=stale).update(updated_at=now)
-    already = set(created)
-    return created + [pk for pk in stale if pk not in already]
+    manager = model._default_manager
+    stale = list(manager.filter(**stale_filter).values_list("pk", flat=True)[:5000])
+    manager.filter(pk__in=stale).update(updated_at=now)
+    return stale
 
 
 # --- 2. Running an attempt ---------------------------------------------------------------------
@@ -167,7 +178,13 @@ def outbound(attempt: PublishAttempt) -> OutboundPost:
 
 
 def _claim(attempt_id: int, now: datetime) -> bool:
-    claimed = PublishAttempt.objects.filter(
+    return claim(PublishAttempt, attempt_id, now)
+
+
+def claim(model: type[OutboxAttempt], attempt_id: int, now: datetime) -> bool:
+    """Take an attempt that is due (``queued|retry`` → ``sending``) with one conditional UPDATE:
+    of two workers, only one can succeed."""
+    claimed = model._default_manager.filter(
         pk=attempt_id,
         status__in=[AttemptStatus.QUEUED, AttemptStatus.RETRY],
         next_try_at__lte=now,
@@ -180,7 +197,8 @@ def _claim(attempt_id: int, now: datetime) -> bool:
     return claimed == 1
 
 
-def _blocked_until(channel: Channel, now: datetime) -> datetime | None:
+def blocked_until(channel: Channel, now: datetime) -> datetime | None:
+    """Until when the network asked us to leave this channel (or its whole app) alone."""
     state = (
         RateLimitState.objects.filter(
             scope__in=[f"channel:{channel.pk}", f"app:{channel.network}"], blocked_until__gt=now
@@ -202,7 +220,7 @@ def run_attempt(attempt_id: int, now: datetime | None = None) -> Outcome:
         .get(pk=attempt_id)
     )
     channel = attempt.target.channel
-    blocked = _blocked_until(channel, now)
+    blocked = blocked_until(channel, now)
     if blocked is not None:
         return _set_retry(
             attempt, blocked, "rate_limited", "waiting for the network's limit", count_try=False
@@ -219,47 +237,81 @@ def run_attempt(attempt_id: int, now: datetime | None = None) -> Outcome:
 
 
 def _publish_with(provider: Provider, attempt: PublishAttempt, now: datetime) -> Outcome:
-    channel = attempt.target.channel
+    return send_with(
+        provider,
+        attempt.target.channel,
+        attempt,
+        now,
+        lambda: provider.publish(outbound(attempt), idempotency_key=attempt.idempotency_key),
+        succeed=lambda result: _succeed(attempt, result.external_id, result.url),
+        fail=lambda kind, message: _fail(attempt, kind, message),
+        unknown=lambda reason: reconcile(attempt.pk, provider=provider, reason=reason),
+    )
+
+
+def send_with(
+    provider: Provider,
+    channel: Channel,
+    attempt: OutboxAttempt,
+    now: datetime,
+    send: Callable[[], R],
+    *,
+    succeed: Callable[[R], Outcome],
+    fail: Callable[[str, str], Outcome],
+    unknown: Callable[[str], Outcome],
+) -> Outcome:
+    """Make the one network call of a claimed attempt and turn its answer into an outcome.
+
+    The token is refreshed first when it is about to expire, and once more if the network says
+    it expired. Rate limits hold the channel (or the app) in RateLimitState and retry then,
+    without counting a try; retryable errors back off exponentially, up to MAX_TRIES; an
+    unknown outcome goes to ``unknown`` (never retried blindly); the rest is ``fail``.
+    """
     try:
         if provider.needs_refresh():
             provider.refresh()
         try:
-            result = provider.publish(outbound(attempt), idempotency_key=attempt.idempotency_key)
+            result = send()
         except AuthExpired as expired:
             try:
                 provider.refresh()  # once; a second AuthExpired goes to the handler below
             except AuthExpired:
                 raise expired from None  # the network's own words, not the refresh's
-            result = provider.publish(outbound(attempt), idempotency_key=attempt.idempotency_key)
+            result = send()
     except RateLimited as exc:
-        _save_credentials(channel, provider)
-        wait = exc.retry_after if exc.retry_after is not None else DEFAULT_RATE_LIMIT_WAIT
-        until = now + timedelta(seconds=wait)
-        scope = f"app:{channel.network}" if exc.scope == "app" else f"channel:{channel.pk}"
-        RateLimitState.objects.update_or_create(
-            scope=scope, defaults={"blocked_until": until, "reason": exc.message[:300]}
-        )
+        save_credentials(channel, provider)
+        until = hold_rate_limit(channel, exc, now)
         return _set_retry(attempt, until, exc.kind, exc.message, count_try=False)
     except AuthExpired as exc:
         mark_needs_reconnect(channel, exc.message)
-        return _fail(attempt, exc.kind, exc.message)
+        return fail(exc.kind, exc.message)
     except OutcomeUnknown as exc:
-        _save_credentials(channel, provider)
-        return reconcile(attempt.pk, provider=provider, reason=exc.message)
+        save_credentials(channel, provider)
+        return unknown(exc.message)
     except ProviderError as exc:
-        _save_credentials(channel, provider)
+        save_credentials(channel, provider)
         if exc.retryable and attempt.tries < MAX_TRIES:
             delay = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** (attempt.tries - 1))
             return _set_retry(attempt, now + timedelta(seconds=delay), exc.kind, exc.message)
-        return _fail(attempt, exc.kind, exc.message)
-    _save_credentials(channel, provider)
-    return _succeed(attempt, result.external_id, result.url)
+        return fail(exc.kind, exc.message)
+    save_credentials(channel, provider)
+    return succeed(result)
 
 
-def _save_credentials(channel: Channel, provider: Provider) -> None:
+def hold_rate_limit(channel: Channel, exc: RateLimited, now: datetime) -> datetime:
+    """Remember until when the network wants this channel (or its whole app) left alone."""
+    wait = exc.retry_after if exc.retry_after is not None else DEFAULT_RATE_LIMIT_WAIT
+    until = now + timedelta(seconds=wait)
+    scope = f"app:{channel.network}" if exc.scope == "app" else f"channel:{channel.pk}"
+    RateLimitState.objects.update_or_create(
+        scope=scope, defaults={"blocked_until": until, "reason": exc.message[:300]}
+    )
+    return until
+
+
+def save_credentials(channel: Channel, provider: Provider) -> None:
+    """Store the tokens a refresh gave the provider (encrypted, like every credential)."""
     if provider.credentials_changed:
-        import json
-
         Channel.objects.filter(pk=channel.pk).update(
             credentials=Channel._meta.get_field("credentials").get_prep_value(
                 json.dumps(provider.account.credentials)
@@ -271,12 +323,15 @@ def _save_credentials(channel: Channel, provider: Provider) -> None:
 # --- outcomes (each one transaction, audited) -------------------------------------------------
 
 
-def _holding(attempt: PublishAttempt) -> Any:
+def holding(attempt: OutboxAttempt) -> Any:
     """The attempt's row, only while this run still holds its claim (a fencing token): if
     recovery took it back from a worker it believed dead, that worker's late answer is ignored."""
-    return PublishAttempt.objects.filter(
+    return type(attempt)._default_manager.filter(
         pk=attempt.pk, status=AttemptStatus.SENDING, claimed_at=attempt.claimed_at
     )
+
+
+_holding = holding
 
 
 @transaction.atomic
@@ -352,9 +407,10 @@ def _fail(attempt: PublishAttempt, kind: str, message: str) -> Outcome:
     return Outcome(AttemptStatus.FAILED)
 
 
-def _set_retry(
-    attempt: PublishAttempt, when: datetime, kind: str, message: str, *, count_try: bool = True
+def set_retry(
+    attempt: OutboxAttempt, when: datetime, kind: str, message: str, *, count_try: bool = True
 ) -> Outcome:
+    """Give the attempt back to the queue, due at ``when`` (the claim is released)."""
     updates: dict[str, object] = {
         "status": AttemptStatus.RETRY,
         "next_try_at": when,
@@ -367,6 +423,9 @@ def _set_retry(
     if not _holding(attempt).update(**updates):
         return Outcome("lost")
     return Outcome(AttemptStatus.RETRY, retry_at=when)
+
+
+_set_retry = set_retry
 
 
 # --- 3. Unknown outcomes ---------------------------------------------------------------------
@@ -429,23 +488,29 @@ def _unconfirm(attempt: PublishAttempt, reason: str, note: str) -> Outcome:
 
 def recover_stuck(now: datetime | None = None) -> list[int]:
     """Attempts left 'sending' by a worker that died: reconcile each one; return those to run."""
-    now = now or timezone.now()
-    cutoff = now - timedelta(seconds=lease_seconds())
     to_run = []
-    stuck = PublishAttempt.objects.filter(status=AttemptStatus.SENDING).filter(
-        Q(claimed_at__lt=cutoff) | Q(claimed_at__isnull=True)
-    )
-    for attempt_id in list(stuck.values_list("pk", flat=True)[:1000]):
-        # Take it back from the dead worker first, so two recoverers cannot both reconcile.
-        taken = (
-            PublishAttempt.objects.filter(pk=attempt_id, status=AttemptStatus.SENDING)
-            .filter(Q(claimed_at__lt=cutoff) | Q(claimed_at__isnull=True))
-            .update(claimed_at=now)
-        )
-        if taken != 1:
-            continue
+    for attempt_id in take_back_stuck(PublishAttempt, now or timezone.now()):
         logger.warning("publish attempt %s was left sending by a dead worker", attempt_id)
         outcome = reconcile(attempt_id, reason="the worker stopped while sending")
         if outcome.status == AttemptStatus.RETRY:
             to_run.append(attempt_id)
     return to_run
+
+
+def take_back_stuck(model: type[OutboxAttempt], now: datetime) -> list[int]:
+    """The attempts still 'sending' after the lease, each taken back from its dead worker (its
+    claim renewed) so that two recoverers cannot both reconcile it."""
+    cutoff = now - timedelta(seconds=lease_seconds())
+    manager = model._default_manager
+    expired = Q(claimed_at__lt=cutoff) | Q(claimed_at__isnull=True)
+    stuck = manager.filter(status=AttemptStatus.SENDING).filter(expired)
+    taken = []
+    for attempt_id in list(stuck.values_list("pk", flat=True)[:1000]):
+        if (
+            manager.filter(pk=attempt_id, status=AttemptStatus.SENDING)
+            .filter(expired)
+            .update(claimed_at=now)
+            == 1
+        ):
+            taken.append(attempt_id)
+    return taken

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hygie.accounts.models import Organization
 from hygie.channels.models import Channel, ChannelStatus, Network
+from hygie.providers.registry import publishing_kinds
 from hygie.publishing.models import Campaign
 
 
@@ -59,20 +60,16 @@ class PostForm(forms.Form):
 
     def __init__(self, *args: Any, org: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["channels"].queryset = Channel.objects.filter(  # type: ignore[attr-defined]
-            organization=org, status=ChannelStatus.ACTIVE
+        # Only the channels that publish posts (Matrix, e-mail, WhatsApp only converse).
+        publishing = Channel.objects.filter(
+            organization=org, status=ChannelStatus.ACTIVE, network__in=publishing_kinds()
         )
+        self.fields["channels"].queryset = publishing  # type: ignore[attr-defined]
         self.fields["campaign"].queryset = Campaign.objects.filter(  # type: ignore[attr-defined]
             organization=org
         )
         # One optional text per network the organisation publishes to.
-        networks = sorted(
-            set(
-                Channel.objects.filter(organization=org, status=ChannelStatus.ACTIVE).values_list(
-                    "network", flat=True
-                )
-            )
-        )
+        networks = sorted(set(publishing.values_list("network", flat=True)))
         self.variant_networks = []
         for network in networks:
             label = str(Network(network).label)

@@ -184,15 +184,14 @@ ACTIVE_ATTEMPT_STATUSES = [
 ]
 
 
-class PublishAttempt(models.Model):
-    """One decision to publish a post on a channel, written before any network call.
+class OutboxAttempt(models.Model):
+    """The outbox row of one network write (a publication, a reply), written before any call.
 
-    Its id is the idempotency key of every try: retries of the same attempt can never create a
-    second post on networks that honour the key. A new attempt exists only when a person asks
-    for one after a failure or an unconfirmed outcome.
+    What the exactly-once engine (publishing/engine.py) needs: a status claimed with one
+    conditional UPDATE, the claim's time (the fencing token), the tries, the error and the
+    network's answer. Its id makes the idempotency key of every try of the same attempt.
     """
 
-    target = models.ForeignKey(PostTarget, on_delete=models.CASCADE, related_name="attempts")
     status = models.CharField(
         max_length=16, choices=AttemptStatus.choices, default=AttemptStatus.QUEUED
     )
@@ -210,6 +209,27 @@ class PublishAttempt(models.Model):
     external_url = models.URLField(max_length=500, blank=True)
 
     class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"attempt {self.pk} ({self.status})"
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"hygie-attempt-{self.pk}"
+
+
+class PublishAttempt(OutboxAttempt):
+    """One decision to publish a post on a channel, written before any network call.
+
+    Its id is the idempotency key of every try: retries of the same attempt can never create a
+    second post on networks that honour the key. A new attempt exists only when a person asks
+    for one after a failure or an unconfirmed outcome.
+    """
+
+    target = models.ForeignKey(PostTarget, on_delete=models.CASCADE, related_name="attempts")
+
+    class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["target"],
@@ -218,13 +238,6 @@ class PublishAttempt(models.Model):
             )
         ]
         indexes = [models.Index(fields=["status", "next_try_at"], name="attempt_due")]
-
-    def __str__(self) -> str:
-        return f"attempt {self.pk} ({self.status})"
-
-    @property
-    def idempotency_key(self) -> str:
-        return f"hygie-attempt-{self.pk}"
 
 
 def _public_token() -> str:

@@ -16,6 +16,7 @@ from typing import Any
 from tests.providers.fakenet import FakeNetwork, Reply
 
 from hygie.providers.base import Account, PublishResult
+from hygie.providers.inbound import ReplyResult, ReplyTarget
 from hygie.providers.versions import API_VERSIONS
 
 KIND = "facebook_page"
@@ -110,3 +111,84 @@ def check_published(net: FakeNetwork, result: PublishResult, alt_text: str) -> N
     assert photo.headers["authorization"] == "Bearer page-tok"
     read = net.requests_to("GET", rf"/{V}/{POST_ID}")[0]
     assert "permalink_url" in read.query
+
+
+# --- Moderation (digest §1.2: Comment.json ``POST <node>`` ``is_hidden``, ``DELETE <node>``;
+# Page.json ``POST blocked`` with ``user`` / ``psid`` lists). The success answers are the
+# digest's ``{"success": true}`` (⚠ secondary); the blocked-edge answer, a map of each id to
+# true, is Meta's reference page (not quoted by the digest). Ids are made up.
+COMMENT_ID = f"{PHOTO_ID}_901234567890123"
+COMMENTER_ID = "6543210987654321"
+SUCCESS = {"success": True}
+
+
+def install_moderation(net: FakeNetwork) -> None:
+    net.route("POST", rf"/{V}/{COMMENT_ID}", Reply(200, SUCCESS))
+    net.route("DELETE", rf"/{V}/{COMMENT_ID}", Reply(200, SUCCESS))
+    net.route("POST", rf"/{V}/{PAGE_ID}/blocked", Reply(200, {COMMENTER_ID: True}))
+
+
+# --- Replies (digest §1.2: Comment.json ``POST comments`` with ``message`` -> ``{"id"}``;
+# §1.3: the Send API ``POST /{page-id}/messages`` -> ``{"recipient_id", "message_id"}``, whose
+# message id shape is the digest's). The listing of a comment's replies has the Comment fields
+# ``id, message, from, created_time`` (Comment.json). Ids are made up.
+PSID = "24681357902468135"
+MESSAGE_MID = "m_1457764197618:41d102a3e1ae206a38"
+ANSWER_COMMENT_ID = f"{PHOTO_ID}_901234567890999"
+ANSWER_MID = "m_AG5Hz2Uq7tuwNEhXfYYKj8mJEM_QPpz5jdCK48PnKAjSdjfipqxqMvK8ma6AC8fp"
+REPLY_TARGETS = {
+    "comment": ReplyTarget(
+        kind="comment", external_id=COMMENT_ID, thread_id=POST_ID, author_id=COMMENTER_ID
+    ),
+    "direct_message": ReplyTarget(
+        kind="direct_message", external_id=MESSAGE_MID, thread_id=PSID, author_id=PSID
+    ),
+}
+REPLY_CALLS = {
+    "comment": ("POST", rf"/{V}/{COMMENT_ID}/comments"),
+    "direct_message": ("POST", rf"/{V}/{PAGE_ID}/messages"),
+}
+
+
+def install_replies(net: FakeNetwork, *, answered_with: str = "") -> None:
+    """The reply calls; ``answered_with``: the comment already has the Page's answer."""
+    net.route("POST", rf"/{V}/{COMMENT_ID}/comments", Reply(200, {"id": ANSWER_COMMENT_ID}))
+    net.route(
+        "POST",
+        rf"/{V}/{PAGE_ID}/messages",
+        Reply(200, {"recipient_id": PSID, "message_id": ANSWER_MID}),
+    )
+    replies = [
+        {
+            "id": f"{PHOTO_ID}_901234567890555",
+            "message": "Oui, sans rendez-vous.",
+            "from": {"id": COMMENTER_ID, "name": "Priya Sharma"},
+            "created_time": "2026-11-22T10:00:00+0000",
+        }
+    ]
+    if answered_with:
+        replies.append(
+            {
+                "id": ANSWER_COMMENT_ID,
+                "message": answered_with,
+                "from": {"id": PAGE_ID, "name": "Pharmacie du Parc"},
+                "created_time": "2099-01-01T10:00:00+0000",
+            }
+        )
+    net.route("GET", rf"/{V}/{COMMENT_ID}/comments", Reply(200, {"data": replies}))
+
+
+def check_reply(net: FakeNetwork, kind: str, result: ReplyResult, text: str) -> None:
+    method, path = REPLY_CALLS[kind]
+    sent = net.requests_to(method, path)[-1]
+    assert sent.headers["authorization"] == "Bearer page-tok"
+    if kind == "comment":
+        assert result.external_id == ANSWER_COMMENT_ID
+        assert sent.json() == {"message": text}
+    else:
+        assert result.external_id == ANSWER_MID
+        assert sent.json() == {
+            "recipient": {"id": PSID},
+            "message": {"text": text},
+            "messaging_type": "RESPONSE",
+        }

@@ -17,6 +17,7 @@ from typing import Any
 from tests.providers.fakenet import FakeNetwork, Reply
 
 from hygie.providers.base import Account, PublishResult
+from hygie.providers.inbound import ReplyResult, ReplyTarget
 from hygie.providers.versions import API_VERSIONS
 
 KIND = "instagram"
@@ -96,7 +97,11 @@ def account(base_url: str) -> Account:
     return Account(
         handle="pharmacieduparc",
         credentials={"access_token": "tok"},
-        settings={"ig_user_id": IG_USER_ID, "media_urls": {"affiche.png": IMAGE_URL}},
+        settings={
+            "ig_user_id": IG_USER_ID,
+            "page_id": PAGE_ID,  # the Page it is linked to (messages go through it)
+            "media_urls": {"affiche.png": IMAGE_URL},
+        },
         base_url=base_url,
     )
 
@@ -123,3 +128,67 @@ def check_published(net: FakeNetwork, result: PublishResult, alt_text: str) -> N
     published = net.requests_to("POST", PUBLISH[1])[-1]
     assert json.loads(published.body) == {"creation_id": CONTAINER_ID}
     assert published.headers["authorization"] == "Bearer tok"
+
+
+# --- Moderation (digest §2.2: ``POST /{ig-comment-id}`` ``hide=true|false``, ``DELETE``; the
+# ``{"success": true}`` answers ⚠ secondary). The comment id is the digest's example.
+COMMENT_ID = "17858893269000001"
+SUCCESS = {"success": True}
+
+
+def install_moderation(net: FakeNetwork) -> None:
+    net.route("POST", rf"/{V}/{COMMENT_ID}", Reply(200, SUCCESS))
+    net.route("DELETE", rf"/{V}/{COMMENT_ID}", Reply(200, SUCCESS))
+
+
+# --- Replies (digest §2.2: ``POST /{ig-comment-id}/replies`` with ``message`` -> ``{"id"}``, the
+# listing ``GET /{ig-comment-id}/replies`` with IGComment fields ``id, text, username,
+# timestamp``; §2.3: messages through the Page, ``POST /{page-id}/messages`` ->
+# ``{"recipient_id", "message_id"}`` ❓). The IGSID and ids are made up.
+PAGE_ID = "101202303404505"
+IGSID = "6712345678901234"
+MESSAGE_MID = "aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjE3ODQxNDAw"
+ANSWER_ID = "17858893269000777"
+ANSWER_MID = "aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjE3ODQxNDAx"
+REPLY_TARGETS = {
+    "comment": ReplyTarget(kind="comment", external_id=COMMENT_ID, thread_id=MEDIA_ID),
+    "direct_message": ReplyTarget(
+        kind="direct_message", external_id=MESSAGE_MID, thread_id=IGSID, author_id=IGSID
+    ),
+}
+REPLY_CALLS = {
+    "comment": ("POST", rf"/{V}/{COMMENT_ID}/replies"),
+    "direct_message": ("POST", rf"/{V}/{PAGE_ID}/messages"),
+}
+
+
+def install_replies(net: FakeNetwork, *, answered_with: str = "") -> None:
+    net.route("POST", rf"/{V}/{COMMENT_ID}/replies", Reply(200, {"id": ANSWER_ID}))
+    net.route(
+        "POST",
+        rf"/{V}/{PAGE_ID}/messages",
+        Reply(200, {"recipient_id": IGSID, "message_id": ANSWER_MID}),
+    )
+    replies = [{"id": "17858893269000555", "text": "Merci", "username": "jane"}]
+    if answered_with:
+        replies.append(
+            {
+                "id": ANSWER_ID,
+                "text": answered_with,
+                "username": "pharmacieduparc",
+                "timestamp": "2099-01-01T10:00:00+0000",
+            }
+        )
+    net.route("GET", rf"/{V}/{COMMENT_ID}/replies", Reply(200, {"data": replies}))
+
+
+def check_reply(net: FakeNetwork, kind: str, result: ReplyResult, text: str) -> None:
+    method, path = REPLY_CALLS[kind]
+    sent = net.requests_to(method, path)[-1]
+    assert sent.headers["authorization"] == "Bearer tok"
+    if kind == "comment":
+        assert result.external_id == ANSWER_ID
+        assert sent.json() == {"message": text}
+    else:
+        assert result.external_id == ANSWER_MID
+        assert sent.json() == {"recipient": {"id": IGSID}, "message": {"text": text}}

@@ -27,8 +27,11 @@ from hygie.providers.base import (
     Provider,
     PublishResult,
 )
+from hygie.providers.bluesky import inbox, replies
+from hygie.providers.bluesky import moderation as moderating
 from hygie.providers.errors import AuthExpired, ProviderError, RateLimited, Rejected
 from hygie.providers.http import ProviderHttp, parse_retry_after
+from hygie.providers.inbound import InboxPage, ModerationAction, ReplyResult, ReplyTarget
 from hygie.providers.text import LengthRule, bluesky_facets
 
 COLLECTION = "app.bsky.feed.post"
@@ -82,6 +85,10 @@ class BlueskyProvider(Provider):
     default_base_url = "https://bsky.social"
     auth_method = "app_password"
     idempotent_publish = True
+    moderation = moderating.ACTIONS
+    # The record key of a reply is derived from its attempt, as for posts (replies.py).
+    idempotent_reply = True
+    replies_to = replies.KINDS
 
     # --- authentication ---------------------------------------------------------------------
 
@@ -271,3 +278,17 @@ class BlueskyProvider(Provider):
     ) -> PublishResult | None:
         rkey = self.record_key(post, idempotency_key)
         return self.get_post(f"at://{self.did}/{COLLECTION}/{rkey}")
+
+    def fetch_inbox(self, cursor: str = "") -> InboxPage:
+        return inbox.fetch_inbox(self, cursor)
+
+    def moderate(self, action: ModerationAction, target: ReplyTarget) -> None:
+        moderating.moderate(self, action, target)
+
+    def reply(self, target: ReplyTarget, text: str, *, idempotency_key: str) -> ReplyResult:
+        return replies.reply(self, target, text, idempotency_key=idempotency_key)
+
+    def find_reply(
+        self, target: ReplyTarget, text: str, *, idempotency_key: str, since: datetime
+    ) -> ReplyResult | None:
+        return replies.find_reply(self, target, idempotency_key=idempotency_key)

@@ -31,7 +31,10 @@ from hygie.providers.base import (
     PublishResult,
 )
 from hygie.providers.errors import OutcomeUnknown, ProviderError, Rejected
+from hygie.providers.facebook_page import moderation as moderating
+from hygie.providers.facebook_page import replies
 from hygie.providers.http import Answer, ProviderHttp
+from hygie.providers.inbound import ModerationAction, ReplyResult, ReplyTarget
 from hygie.providers.meta_graph import (
     MetaGraphProvider,
     facebook_login,
@@ -75,6 +78,8 @@ class FacebookPageProvider(MetaGraphProvider):
     # Post ``message``: about 63,206 characters (digest §0, secondary source).
     limits = Limits(length=LengthRule(63206, "characters"), max_images=10)
     oauth = facebook_login(API_VERSIONS["facebook_page"], SCOPES)
+    moderation = moderating.ACTIONS
+    replies_to = replies.KINDS
 
     @property
     def page_id(self) -> str:
@@ -199,3 +204,14 @@ class FacebookPageProvider(MetaGraphProvider):
             )
             for page in pages
         ]
+
+    def moderate(self, action: ModerationAction, target: ReplyTarget) -> None:
+        moderating.moderate(self, action, target)
+
+    def reply(self, target: ReplyTarget, text: str, *, idempotency_key: str) -> ReplyResult:
+        return replies.reply(self, target, text)
+
+    def find_reply(
+        self, target: ReplyTarget, text: str, *, idempotency_key: str, since: datetime
+    ) -> ReplyResult | None:
+        return replies.find_reply(self, target, text, since=since)

@@ -46,7 +46,9 @@ from hygie.providers.errors import (
     Rejected,
     Transient,
 )
+from hygie.providers.google_business import inbox, replies
 from hygie.providers.http import ProviderHttp, parse_retry_after
+from hygie.providers.inbound import InboxPage, ReplyResult, ReplyTarget
 from hygie.providers.oauth import authorize_url, client, credentials_from, relocate, token_request
 from hygie.providers.text import LengthRule
 from hygie.providers.versions import API_VERSIONS
@@ -101,6 +103,7 @@ class GoogleBusinessProvider(Provider):
             Capability.IMAGES,
             Capability.LINK,
             Capability.DELETE,
+            Capability.INBOX_REVIEWS,
         }
     )
     # summary: 1,500 characters (digest §6.2 ⚠). The v4 reference declares ``media`` as a list
@@ -110,6 +113,10 @@ class GoogleBusinessProvider(Provider):
     auth_method = "oauth2"
     token_url: ClassVar[str] = TOKEN_URL
     oauth = OAUTH
+    # A review has one reply, replaced by each PUT: sending it twice leaves one (replies.py).
+    idempotent_reply = True
+    replies_to = replies.KINDS
+    reply_length = replies.LENGTH
 
     # --- plumbing ---------------------------------------------------------------------------
 
@@ -341,3 +348,18 @@ class GoogleBusinessProvider(Provider):
                 break
             params = {**params, "pageToken": data["nextPageToken"]}
         return items
+
+    # --- reviews ----------------------------------------------------------------------------
+
+    def fetch_inbox(self, cursor: str = "") -> InboxPage:
+        return inbox.fetch_inbox(self, cursor)
+
+    # --- review replies ---------------------------------------------------------------------
+
+    def reply(self, target: ReplyTarget, text: str, *, idempotency_key: str) -> ReplyResult:
+        return replies.reply(self, target, text)
+
+    def find_reply(
+        self, target: ReplyTarget, text: str, *, idempotency_key: str, since: datetime
+    ) -> ReplyResult | None:
+        return replies.find_reply(self, target, text)

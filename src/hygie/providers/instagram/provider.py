@@ -40,6 +40,9 @@ from hygie.providers.base import (
 )
 from hygie.providers.errors import OutcomeUnknown, ProviderError, Rejected, Transient
 from hygie.providers.http import ProviderHttp
+from hygie.providers.inbound import ModerationAction, ReplyResult, ReplyTarget
+from hygie.providers.instagram import moderation as moderating
+from hygie.providers.instagram import replies
 from hygie.providers.meta_graph import MetaGraphProvider, facebook_login, graph_time
 from hygie.providers.text import LengthRule
 from hygie.providers.versions import API_VERSIONS
@@ -83,6 +86,8 @@ class InstagramProvider(MetaGraphProvider):
         max_image_bytes=8 * 1024 * 1024,
     )
     oauth = facebook_login(API_VERSIONS["instagram"], SCOPES)
+    moderation = moderating.ACTIONS
+    replies_to = replies.KINDS
     # Container processing: poll every ``poll_interval`` seconds, ``poll_tries`` times at most.
     poll_interval: float = 2.0
     poll_tries: int = 30
@@ -260,3 +265,14 @@ class InstagramProvider(MetaGraphProvider):
                 )
             )
         return found
+
+    def moderate(self, action: ModerationAction, target: ReplyTarget) -> None:
+        moderating.moderate(self, action, target)
+
+    def reply(self, target: ReplyTarget, text: str, *, idempotency_key: str) -> ReplyResult:
+        return replies.reply(self, target, text)
+
+    def find_reply(
+        self, target: ReplyTarget, text: str, *, idempotency_key: str, since: datetime
+    ) -> ReplyResult | None:
+        return replies.find_reply(self, target, text, since=since)

@@ -21,6 +21,9 @@ from hygie.providers.base import (
     PublishResult,
 )
 from hygie.providers.errors import Rejected, Transient
+from hygie.providers.inbound import InboxPage, ModerationAction, ReplyResult, ReplyTarget
+from hygie.providers.mastodon import inbox, replies
+from hygie.providers.mastodon import moderation as moderating
 from hygie.providers.text import LengthRule
 
 MEDIA_POLL_SECONDS = 1.0
@@ -64,6 +67,10 @@ class MastodonProvider(Provider):
     # "Idempotency-Key … prevent duplicate submissions of the same status" (kept one hour).
     idempotent_publish = True
     idempotency_ttl = 3600
+    moderation = moderating.ACTIONS
+    # Replies are statuses sent with the same Idempotency-Key (replies.py).
+    idempotent_reply = True
+    replies_to = replies.KINDS
 
     def _auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.account.credentials.get('access_token', '')}"}
@@ -150,3 +157,17 @@ class MastodonProvider(Provider):
         answer = self.call("GET", "/api/v2/instance")
         config = (answer.data or {}).get("configuration", {}).get("statuses", {})
         return int(config.get("max_characters") or self.limits.length.max_length)
+
+    def fetch_inbox(self, cursor: str = "") -> InboxPage:
+        return inbox.fetch_inbox(self, cursor)
+
+    def moderate(self, action: ModerationAction, target: ReplyTarget) -> None:
+        moderating.moderate(self, action, target)
+
+    def reply(self, target: ReplyTarget, text: str, *, idempotency_key: str) -> ReplyResult:
+        return replies.reply(self, target, text, idempotency_key=idempotency_key)
+
+    def find_reply(
+        self, target: ReplyTarget, text: str, *, idempotency_key: str, since: datetime
+    ) -> ReplyResult | None:
+        return replies.find_reply(self, target, text, since=since)
