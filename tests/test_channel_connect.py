@@ -173,3 +173,45 @@ def test_an_x_account_is_connected_through_oauth_with_pkce(
     # The state is single use.
     again = alice_client.get(f"/channels/oauth/x/callback/?code=the-code&state={state}")
     assert again.url == "/"
+
+
+def test_a_whatsapp_number_is_connected_with_its_id_and_a_token_checked_on_the_graph(
+    alice_client: Client, org_a: Organization, net: FakeNetwork, settings: object
+) -> None:
+    settings.HYGIE_PROVIDER_BASE_URLS = {"whatsapp": net.url}  # type: ignore[attr-defined]
+    net.route(
+        "GET",
+        r"/v23\.0/106540352242922",
+        Reply(
+            200,
+            {
+                "display_phone_number": "+33 1 23 45 67 89",
+                "verified_name": "Pharmacie Alpha",
+                "id": "106540352242922",
+            },
+        ),
+    )
+    response = alice_client.post(
+        "/o/alpha/channels/connect/whatsapp/",
+        {"phone_number_id": "106540352242922", "access_token": "system-user-token"},
+    )
+    assert response.status_code == 302
+    channel = Channel.objects.get(organization=org_a, network="whatsapp")
+    assert channel.settings == {"phone_number_id": "106540352242922"}
+    assert channel.handle == "+33 1 23 45 67 89"
+    assert channel.credentials_dict() == {"access_token": "system-user-token"}
+    assert "system-user-token" not in stored_credentials(channel)
+    [request] = net.requests_to("GET", r"/v23\.0/106540352242922")
+    assert request.headers["authorization"] == "Bearer system-user-token"
+
+
+def test_a_whatsapp_number_id_that_is_not_digits_is_refused_before_any_call(
+    alice_client: Client, org_a: Organization, net: FakeNetwork
+) -> None:
+    response = alice_client.post(
+        "/o/alpha/channels/connect/whatsapp/",
+        {"phone_number_id": "+33 1 23", "access_token": "t"},
+    )
+    assert response.status_code == 200
+    assert not Channel.objects.filter(organization=org_a).exists()
+    assert not net.requests

@@ -76,6 +76,28 @@ class MatrixConnectForm(forms.Form):
         return data
 
 
+class WhatsAppConnectForm(forms.Form):
+    phone_number_id = forms.RegexField(
+        label=_("Phone number ID"),
+        regex=r"^\d{5,30}$",
+        max_length=30,
+        help_text=_(
+            "In Meta's WhatsApp Manager: the ID of the business phone number (digits), not "
+            "the number itself."
+        ),
+        error_messages={"invalid": _("The phone number ID is made of digits only.")},
+    )
+    access_token = forms.CharField(
+        label=_("Access token"),
+        max_length=1000,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        help_text=_(
+            "A system-user token of the business with the whatsapp_business_messaging "
+            "permission. Webhooks also need the installation's Meta app secret."
+        ),
+    )
+
+
 SECURITY_CHOICES = [
     ("tls", _("TLS (IMAPS 993, SMTPS 465)")),
     ("starttls", _("STARTTLS (IMAP 143, submission 587)")),

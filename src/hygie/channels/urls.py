@@ -11,6 +11,7 @@ urlpatterns = [
     path("connect/bluesky/", views.connect_bluesky, name="connect_bluesky"),
     path("connect/mastodon/", views.connect_mastodon, name="connect_mastodon"),
     path("connect/matrix/", views.connect_matrix, name="connect_matrix"),
+    path("connect/whatsapp/", views.connect_whatsapp, name="connect_whatsapp"),
     path("connect/email/", views.connect_email, name="connect_email"),
     path("connect/<slug:network>/authorise/", views.oauth_start, name="oauth_start"),
     path("connect/choose/", views.oauth_choose, name="oauth_choose"),

@@ -22,6 +22,7 @@ from hygie.channels.forms import (
     EmailConnectForm,
     MastodonConnectForm,
     MatrixConnectForm,
+    WhatsAppConnectForm,
 )
 from hygie.channels.models import Channel, ChannelStatus
 from hygie.core.access import OrgRequest, access_scoped, org_view
@@ -33,6 +34,7 @@ from hygie.providers.errors import ProviderError
 from hygie.providers.mastodon.provider import MastodonProvider
 from hygie.providers.matrix.provider import MatrixProvider
 from hygie.providers.registry import PROVIDERS, provider_class
+from hygie.providers.whatsapp.provider import WhatsAppProvider
 
 
 @org_view(Perm.CHANNELS_VIEW)
@@ -172,6 +174,44 @@ def connect_matrix(request: OrgRequest) -> HttpResponse:
             if _store_channel(request, "matrix", found, server):
                 return redirect("channels:list", org_slug=request.org.slug)
     return render(request, "channels/connect_form.html", {"form": form, "network": "Matrix"})
+
+
+@org_view(Perm.CHANNELS_MANAGE)
+@require_http_methods(["GET", "POST"])
+def connect_whatsapp(request: OrgRequest) -> HttpResponse:
+    """A WhatsApp Cloud API number: its ID and a system-user token, checked by reading the
+    number's profile before anything is stored."""
+    form = WhatsAppConnectForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        number_id = data["phone_number_id"]
+        credentials = {"access_token": data["access_token"].strip()}
+        # An operator's override of the Graph address (a test network, a proxy), kept on the
+        # channel so that replies go to the same place.
+        base_url = django_settings.HYGIE_PROVIDER_BASE_URLS.get("whatsapp") or ""
+        provider = WhatsAppProvider(
+            Account(
+                "", credentials, settings={"phone_number_id": number_id}, base_url=base_url or None
+            )
+        )
+        try:
+            number = provider.call(
+                "GET",
+                provider._path(number_id),
+                headers=provider._auth(),
+                params={"fields": "display_phone_number,verified_name"},
+            ).data
+        except ProviderError as exc:
+            form.add_error(None, _("WhatsApp refused: %(reason)s") % {"reason": exc.message})
+        else:
+            handle = str(number.get("display_phone_number") or number_id)
+            name = str(number.get("verified_name") or handle)
+            found = ConnectableAccount(
+                handle, f"WhatsApp · {name}", credentials, {"phone_number_id": number_id}
+            )
+            if _store_channel(request, "whatsapp", found, base_url):
+                return redirect("channels:list", org_slug=request.org.slug)
+    return render(request, "channels/connect_form.html", {"form": form, "network": "WhatsApp"})
 
 
 @org_view(Perm.CHANNELS_MANAGE)
