@@ -211,10 +211,23 @@ class _Bucket:
     second: dict[str, tuple[Entry, ...]]
     second_starts: tuple[tuple[str, Entry], ...]
     has_second: bool
+    #: Names of one-word phrases that are exactly this word: a hit without trying a regex.
+    certain: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, filed: Sequence[_Filed]) -> _Bucket:
+    def of(cls, filed: Sequence[_Filed], word: str = "") -> _Bucket:
         alone = tuple(dict.fromkeys(item.entry for item in filed if not item.second))
+        exact = rf"(?<!\w){re.escape(word)}(?!\w)" if word else None
+        certain = tuple(
+            dict.fromkeys(
+                entry.name
+                for entry in alone
+                if not entry.case_sensitive and entry.pattern.pattern == exact
+            )
+        )
+        alone = tuple(
+            entry for entry in alone if entry.case_sensitive or entry.pattern.pattern != exact
+        )
         second: dict[str, list[Entry]] = defaultdict(list)
         starts: list[tuple[str, Entry]] = []
         for item in filed:
@@ -227,6 +240,7 @@ class _Bucket:
             {word: tuple(entries) for word, entries in second.items()},
             tuple(starts),
             bool(second or starts),
+            certain,
         )
 
 
@@ -362,7 +376,7 @@ class Index:
         bucket = self._cache.get(word, False)
         if bucket is False:
             filed = [*self._by_word.get(word, ()), *self._starting(word)]
-            bucket = _Bucket.of(filed) if filed else None
+            bucket = _Bucket.of(filed, word) if filed else None
             if len(self._cache) > _CACHE_LIMIT:
                 self._cache.clear()
             self._cache[word] = bucket
@@ -382,6 +396,10 @@ class Index:
                 bucket = self._bucket(word) if cached is False else cached
                 if not isinstance(bucket, _Bucket):
                     continue
+                if bucket.certain:
+                    span = text.original(start, word_match.end())
+                    for name in bucket.certain:
+                        found[name].append(span)
                 entries = bucket.alone
                 if bucket.has_second:
                     after = _WORDS.search(folded, word_match.end())
