@@ -46,7 +46,8 @@ def test_notes_are_shown_as_internal_and_never_reach_the_reply_or_the_network(
     )
     assert response.status_code == 302
     page = alice_client.get(
-        f"/o/alpha/inbox/c/{item.conversation_id}/?saved_reply={reply.pk}"
+        f"/o/alpha/inbox/c/{item.conversation_id}/?saved_reply={reply.pk}",
+        HTTP_ACCEPT_LANGUAGE="en",  # the page in English: the assertion reads "never sent"
     ).content.decode()
     note = re.search(
         r'<li class="card notice" id="note-\d+" data-internal-note>(.*?)</li>', page, re.S

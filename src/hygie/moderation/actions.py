@@ -523,7 +523,7 @@ def _clean_rule(org: Organization, data: dict[str, Any], pk: int | None) -> dict
     try:
         matching.compile_rule(match_kind, pattern)
     except matching.RuleError as exc:
-        raise ActionError(str(exc)) from None
+        raise ActionError(_(exc.message) % exc.params if exc.params else _(exc.message)) from None
     action = str(data.get("action") or RuleAction.QUEUE)
     if action not in RuleAction.values:
         raise ActionError(_("Choose what the rule does."))

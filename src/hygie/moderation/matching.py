@@ -23,8 +23,23 @@ MAX_TEXT = 20_000  # characters of a message looked at
 REGEX_TIMEOUT = 0.1  # seconds per message
 
 
+def gettext_noop(message: str) -> str:
+    """Mark ``message`` for translation (``makemessages`` extracts it); return it unchanged."""
+    return message
+
+
 class RuleError(ValueError):
-    """The rule's words or expression cannot be used; the message says why."""
+    """The rule's words or expression cannot be used; the message says why.
+
+    ``message`` is the English text, marked for translation, and ``params`` fill its
+    ``%(name)s`` placeholders: this module does not import Django, so the caller translates
+    (``gettext(error.message) % error.params``). ``str(error)`` is the English text, filled in.
+    """
+
+    def __init__(self, message: str, **params: Any) -> None:
+        super().__init__(message % params if params else message)
+        self.message = message
+        self.params = params
 
 
 @dataclass(frozen=True)
@@ -61,27 +76,37 @@ def compile_rule(kind: str, pattern: str) -> Matcher:
     if kind == "regex":
         source = pattern.strip()
         if not source:
-            raise RuleError("The expression is empty.")
+            raise RuleError(gettext_noop("The expression is empty."))
         if len(source) > MAX_REGEX:
-            raise RuleError(f"The expression is longer than {MAX_REGEX} characters.")
+            raise RuleError(
+                gettext_noop("The expression is longer than %(max)d characters."), max=MAX_REGEX
+            )
         try:
             compiled = regex.compile(source, regex.IGNORECASE | regex.V0)
         except regex.error as exc:
-            raise RuleError(f"The expression is not valid: {exc}") from None
+            raise RuleError(
+                gettext_noop("The expression is not valid: %(error)s"), error=str(exc)
+            ) from None
         if compiled.search("", timeout=REGEX_TIMEOUT) is not None:
-            raise RuleError("The expression matches an empty text: it would match every message.")
+            raise RuleError(
+                gettext_noop("The expression matches an empty text: it would match every message.")
+            )
         return Matcher("regex", expression=compiled)
     if kind != "words":
-        raise RuleError(f"Unknown kind of rule: {kind}")
+        raise RuleError(gettext_noop("Unknown kind of rule: %(kind)s"), kind=kind)
     lines = phrases_of(pattern)
     if not lines:
-        raise RuleError("Give at least one word or phrase.")
+        raise RuleError(gettext_noop("Give at least one word or phrase."))
     if len(lines) > MAX_PHRASES:
-        raise RuleError(f"A rule has at most {MAX_PHRASES} words or phrases.")
+        raise RuleError(
+            gettext_noop("A rule has at most %(max)d words or phrases."), max=MAX_PHRASES
+        )
     compiled_phrases = []
     for line in lines:
         try:
             compiled_phrases.append((line, phrase_pattern(line)))
         except ValueError:
-            raise RuleError(f"“{line}” has no letter or digit to match.") from None
+            raise RuleError(
+                gettext_noop("“%(line)s” has no letter or digit to match."), line=line
+            ) from None
     return Matcher("words", phrases=tuple(compiled_phrases))
