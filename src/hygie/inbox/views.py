@@ -43,6 +43,7 @@ from hygie.inbox.models import (
     ReplyStatus,
     SavedReply,
 )
+from hygie.moderation.state import states_for
 from hygie.safety.models import SafetyCase
 
 THREAD_LIMIT = 200  # messages shown on a conversation page (the most recent)
@@ -237,6 +238,10 @@ def conversation_detail(request: OrgRequest, conversation_id: int) -> HttpRespon
             "open_reply": bool(request.GET.get("reply")) or bool(saved) or bool(draft),
             **_sending_context(conversation, last_inbound, can_reply),
             "others_replying": presence.others_replying(conversation.pk, request.user),
+            # Only the messages shown: a long thread must not load its whole history.
+            "moderation_states": states_for([obj for kind, obj in entries if kind == "item"])
+            if can_reply
+            else {},
             "contacts": Contact.objects.filter(organization=request.org).only("name")[:300]
             if can_reply
             else [],
