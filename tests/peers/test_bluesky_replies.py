@@ -64,6 +64,15 @@ def a_thread(peer: BlueskyPeer, org_a: Organization, alice: User, prefix: str) -
     peer.wait_indexed(person["did"])
     ours = post(peer, org, "Vaccination grippe : c'est parti à la pharmacie !")
     ref = {"uri": ours["uri"], "cid": ours["cid"]}
+    # As in life, the answer comes after the AppView has indexed the post: a reply indexed
+    # before its parent gets no notification (the parent's author is not known yet).
+    peer.poll(
+        lambda: peer.xrpc_get("app.bsky.feed.getPosts", org["accessJwt"], uris=[ours["uri"]]).get(
+            "posts"
+        ),
+        timeout=30,
+        what="the AppView to index the organisation's post",
+    )
     theirs = post(peer, person, "Il faut prendre rendez-vous ?", reply={"root": ref, "parent": ref})
     account = BlueskyProvider.connect(
         f"{prefix}-pharmacie.test", "app-password-org", base_url=peer.pds_url
