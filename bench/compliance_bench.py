@@ -36,7 +36,6 @@ import random
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -47,6 +46,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from benchlib import free_port  # noqa: E402
 
 from hygie.compliance.checker import CheckContext, Checker  # noqa: E402
 from hygie.compliance.checker.folding import Folded  # noqa: E402
@@ -144,12 +146,6 @@ def throughput(function: Any, posts: list[str]) -> tuple[float, float]:
     return len(posts) / cpu, len(posts) / wall
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def http_latencies(posts: list[str], requests: int) -> dict[str, float]:
     import httpx
 
@@ -161,7 +157,7 @@ def http_latencies(posts: list[str], requests: int) -> dict[str, float]:
     subprocess.run([*hygie, "manage", "migrate", "--noinput"], **run)  # type: ignore[call-overload]
     subprocess.run([*hygie, "manage", "load_demo", "--password", "bench-password-1"], **run)  # type: ignore[call-overload]
     subprocess.run([*hygie, "manage", "collectstatic", "--noinput"], **run)  # type: ignore[call-overload]
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [
             sys.executable,

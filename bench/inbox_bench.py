@@ -41,7 +41,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import math
 import os
 import platform
 import shutil
@@ -52,58 +51,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from benchlib import db_exists, db_url, log, pct, pg_admin, pg_setting
+
 BENCH_DIR = Path(__file__).resolve().parent
+
 ROOT = BENCH_DIR.parent
 RESULTS_DIR = BENCH_DIR / "results"
 WORK_DIR = BENCH_DIR / ".var" / "inbox"  # never committed (bench/.gitignore)
 BASELINE = RESULTS_DIR / "baseline-inbox.json"
-PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 PYTHON = sys.executable
 GOAL_P95_MS = 150.0
 LONG_THREAD = 3000  # messages in the long conversation
 RARE_WORD = "ketoprofene"  # in ~0.05 % of messages
 COMMON_WORD = "ordonnance"  # in ~15 % of messages
-
-
-def log(message: str) -> None:
-    print(f"[{datetime.now(tz=UTC).astimezone():%H:%M:%S}] {message}", flush=True)
-
-
-def pct(values: list[float], p: float) -> float | None:
-    """Nearest-rank percentile."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[max(1, math.ceil(p / 100 * len(ordered))) - 1]
-
-
-def pg_admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(dbname="postgres", autocommit=True, connect_timeout=10, **PG) as conn:
-        conn.execute(sql)  # type: ignore[arg-type]
-
-
-def pg_setting(name: str) -> str:
-    import psycopg
-
-    with psycopg.connect(dbname="postgres", autocommit=True, connect_timeout=10, **PG) as conn:
-        row = conn.execute(f"SHOW {name}").fetchone()  # type: ignore[arg-type]
-        return str(row[0]) if row else "?"
-
-
-def db_exists(name: str) -> bool:
-    import psycopg
-
-    with psycopg.connect(dbname="postgres", autocommit=True, connect_timeout=10, **PG) as conn:
-        return (
-            conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-            is not None
-        )
-
-
-def db_url(name: str) -> str:
-    return f"postgres://{PG['user']}@{PG['host']}:{PG['port']}/{name}"
 
 
 def parse_args() -> argparse.Namespace:

@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import math
 import os
 import platform
 import resource
@@ -44,30 +43,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from benchlib import db_url, log, machine_cpu, pct, pg_admin
+
 BENCH_DIR = Path(__file__).resolve().parent
+
 ROOT = BENCH_DIR.parent
 RESULTS_DIR = BENCH_DIR / "results"
 WORK_DIR = BENCH_DIR / ".var"  # secrets, logs: never committed (bench/.gitignore)
 BASELINE = RESULTS_DIR / "baseline-publish.json"
-PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 REDIS_URL = "redis://127.0.0.1:6379/14"
 PYTHON = sys.executable
 
 
 # --- helpers that need no Django -----------------------------------------------------------
-
-
-def log(message: str) -> None:
-    print(f"[{datetime.now(tz=UTC).astimezone().strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def pct(values: list[float], p: float) -> float | None:
-    """Nearest-rank percentile."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(1, math.ceil(p / 100 * len(ordered)))
-    return ordered[rank - 1]
 
 
 def summary(values: list[float]) -> dict[str, float | None]:
@@ -81,19 +69,8 @@ def summary(values: list[float]) -> dict[str, float | None]:
     }
 
 
-def pg_admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(dbname="postgres", autocommit=True, connect_timeout=10, **PG) as conn:
-        conn.execute(sql)  # type: ignore[arg-type]
-
-
 def drop_db(name: str) -> None:
     pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def db_url(name: str) -> str:
-    return f"postgres://{PG['user']}@{PG['host']}:{PG['port']}/{name}"
 
 
 def flush_redis() -> None:
@@ -121,13 +98,6 @@ def broker_counts() -> dict[str, int]:
     }
     client.close()
     return counts
-
-
-def machine_cpu() -> tuple[int, int]:
-    """(busy, total) jiffies of the whole machine."""
-    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = fields[3] + fields[4]
-    return sum(fields) - idle, sum(fields)
 
 
 def group_pids(pgid: int) -> list[int]:

@@ -41,7 +41,6 @@ import hashlib
 import hmac
 import itertools
 import json
-import math
 import os
 import platform
 import resource
@@ -56,60 +55,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from benchlib import PG, db_url, free_port, log, machine_cpu, pct, pg_admin, pg_setting
+
 BENCH_DIR = Path(__file__).resolve().parent
+
 ROOT = BENCH_DIR.parent
 RESULTS_DIR = BENCH_DIR / "results"
 WORK_DIR = BENCH_DIR / ".var" / "webhook"  # secrets, logs: never committed (bench/.gitignore)
 BASELINE = RESULTS_DIR / "baseline-webhooks.json"
-PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 PYTHON = sys.executable
 APP_SECRET = "bench-meta-app-secret"
 PHONE_NUMBER_ID = "100000000000001"
 SENDERS = 1000  # distinct people writing (conversations)
-
-
-def log(message: str) -> None:
-    print(f"[{datetime.now(tz=UTC).astimezone():%H:%M:%S}] {message}", flush=True)
-
-
-def pct(values: list[float], p: float) -> float | None:
-    """Nearest-rank percentile."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[max(1, math.ceil(p / 100 * len(ordered))) - 1]
-
-
-def pg_admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(dbname="postgres", autocommit=True, connect_timeout=10, **PG) as conn:
-        conn.execute(sql)  # type: ignore[arg-type]
-
-
-def pg_setting(name: str) -> str:
-    import psycopg
-
-    with psycopg.connect(dbname="postgres", autocommit=True, connect_timeout=10, **PG) as conn:
-        row = conn.execute(f"SHOW {name}").fetchone()  # type: ignore[arg-type]
-        return str(row[0]) if row else "?"
-
-
-def db_url(name: str) -> str:
-    return f"postgres://{PG['user']}@{PG['host']}:{PG['port']}/{name}"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def machine_cpu() -> tuple[int, int]:
-    """(busy, total) jiffies of the whole machine."""
-    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = fields[3] + fields[4]
-    return sum(fields) - idle, sum(fields)
 
 
 def group_cpu_seconds(pgid: int) -> float:
