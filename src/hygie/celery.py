@@ -145,8 +145,10 @@ def warm_up_compliance(**_: Any) -> None:
         from django.db import connections
 
         from hygie.compliance.service import warm_up
+        from hygie.triage.service import warm_up as warm_up_triage
 
         warm_up()
+        warm_up_triage()
         connections.close_all()  # never hand a connection to forked children
     except Exception:  # a cold checker is slower, not wrong: never stop a worker for it
         logging.getLogger(__name__).exception("compliance warm-up failed")

@@ -5,6 +5,7 @@ hygie worker     a Celery worker (as many as you like, on as many machines as yo
 hygie beat       the periodic scheduler (exactly one per installation)
 hygie manage …   any Django management command (migrate, createsuperuser, verify_audit…)
 hygie check      check texts against the health-communication rules (JSON Lines in and out)
+hygie triage     read inbound messages for adverse events, abuse, questions (JSON Lines)
 hygie --version
 """
 
@@ -175,6 +176,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("manage", help="run a Django management command", add_help=False)
     sub.add_parser("check", help="check JSON Lines texts against the rules", add_help=False)
+    sub.add_parser(
+        "triage", help="read JSON Lines messages for adverse events and abuse", add_help=False
+    )
     return parser
 
 
@@ -186,6 +190,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from hygie.compliance.batch import main as check_main
 
         return check_main(args[1:])
+    if args and args[0] == "triage":
+        from hygie.nlp.batch import main as triage_main
+
+        return triage_main(args[1:])
     parser = build_parser()
     ns = parser.parse_args(args)
     if ns.command == "run":

@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "hygie.approvals",
     "hygie.webhooks",
     "hygie.moderation",
+    "hygie.triage",
     "hygie.demo",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -68,7 +68,11 @@ def test_a_facebook_comment_arrives_in_the_organisation_s_inbox(
     assert (delivery.events_found, delivery.events_ingested, delivery.attempts) == (1, 1, 1)
     assert delivery.processed_at is not None
     verbs = list(AuditEvent.objects.order_by("seq").values_list("verb", flat=True))
-    assert verbs[-2:] == ["inbox_item.received", "webhook_delivery.processed"]
+    assert verbs[-3:] == [
+        "inbox_item.received",
+        "inbox_item.triaged",
+        "webhook_delivery.processed",
+    ]
     assert verify_chain().ok
 
 

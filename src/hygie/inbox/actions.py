@@ -295,6 +295,12 @@ def do_ingest_item(
             after={"status": conversation.status, "by_item": item.pk},
         )
     after_ingest(item)  # moderation rules, in the background once committed
+    # Read it now, in this transaction: a possible adverse event opens its safety case (and
+    # its snapshot) before any moderation can hide the message; the organisation's own rules
+    # are queued before the abuse classifier, so a matching rule names the queue entry.
+    from hygie.triage.actions import do_triage_item
+
+    do_triage_item(item)
     return item, True
 
 
