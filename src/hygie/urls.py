@@ -19,6 +19,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/channels/", include("hygie.channels.urls")),
     path("o/<slug:org_slug>/approvals/", include("hygie.approvals.urls")),
     path("o/<slug:org_slug>/moderation/", include("hygie.moderation.urls")),
+    path("o/<slug:org_slug>/triage/", include("hygie.triage.urls")),
     path("media/p/<str:token>/", public_media, name="public_media"),
     path("feeds/<str:token>.ics", calendar_feed, name="calendar_feed"),
     path("channels/oauth/<slug:network>/callback/", oauth_callback, name="oauth_callback"),

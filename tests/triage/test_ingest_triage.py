@@ -122,3 +122,30 @@ def test_replies_the_organisation_sends_are_not_read(channel_a: Channel) -> None
     item.direction = Direction.OUTBOUND
     MessageTriage.objects.filter(item=item).delete()
     assert do_triage_item(item) is None
+
+
+def test_the_owner_sets_thresholds_and_the_abuse_action_on_a_page(
+    alice_client: Any, org_a: Organization
+) -> None:
+    page = alice_client.get("/o/alpha/triage/settings/")
+    assert page.status_code == 200 and "Models in use" in page.content.decode()
+    refused = alice_client.post("/o/alpha/triage/settings/", {"ae_threshold": "3"})
+    assert refused.status_code == 200
+    saved = alice_client.post(
+        "/o/alpha/triage/settings/",
+        {"open_cases": "on", "ae_threshold": "0.2", "abuse_action": "hide"},
+    )
+    assert saved.status_code == 302
+    from hygie.triage.actions import settings_for
+
+    current = settings_for(org_a)
+    assert (current.ae_threshold, current.abuse_action, current.open_cases) == (0.2, "hide", True)
+    assert AuditEvent.objects.filter(verb="triage_settings.updated").exists()
+
+
+def test_the_conversation_shows_what_the_triage_found(
+    alice_client: Any, channel_a: Channel
+) -> None:
+    item = ingest(channel_a, "Depuis que je prends du Levothyrox j'ai des palpitations")
+    page = alice_client.get(f"/o/alpha/inbox/c/{item.conversation_id}/").content.decode()
+    assert "data-triage=" in page and "Levothyrox" in page

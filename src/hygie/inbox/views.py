@@ -102,9 +102,9 @@ def conversation_list(request: OrgRequest) -> HttpResponse:
 def _thread(conversation: Conversation) -> tuple[list[tuple[str, Any]], bool]:
     """Messages (the most recent ``THREAD_LIMIT``) and internal notes, in time order."""
     items = list(
-        conversation.items.select_related("author", "sent_by").order_by("-received_at", "-id")[
-            : THREAD_LIMIT + 1
-        ]
+        conversation.items.select_related("author", "sent_by", "triage").order_by(
+            "-received_at", "-id"
+        )[: THREAD_LIMIT + 1]
     )
     truncated = len(items) > THREAD_LIMIT
     items = items[:THREAD_LIMIT][::-1]
