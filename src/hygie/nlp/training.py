@@ -11,7 +11,8 @@ Training data, all with a licence that allows a shipped model (see the sets' REA
 
 Never trained on: SMM4H, UMSAB, CyberAgressionAdo, ADE-Corpus-V2 (evaluation only), nor on any
 development or test split. Thresholds are chosen on ``eval/triage/dev.jsonl`` (the project's
-development set) and PsyTAR ``dev``; the held-out ``eval/triage/test.jsonl`` is never read here.
+development set: F2 for adverse events, recall first; F1 for the others); the held-out
+``eval/triage/test.jsonl`` is never read here.
 
 Also rebuilds ``data/drugs_en.txt.gz`` (English drug names, DrugBank open vocabulary, CC0) when
 the DrugBank folder is in the data directory.
@@ -100,23 +101,23 @@ def featurise(
 
 
 def choose_threshold(
-    scores: Sequence[float], labels: Sequence[bool], *, min_recall: float | None = None
+    scores: Sequence[float], labels: Sequence[bool], *, beta: float = 1.0
 ) -> float:
-    """The threshold giving the best F1, or the highest one keeping recall >= min_recall."""
+    """The threshold with the best F-beta on a development set (beta 2: recall counts twice
+    as much as precision, for adverse events; ties go to the higher threshold)."""
     candidates = sorted({round(s, 3) for s in scores} | {0.5})
     positives = sum(labels)
     best, best_value = 0.5, -1.0
+    b2 = beta * beta
     for threshold in candidates:
         tp = sum(1 for s, y in zip(scores, labels, strict=True) if s >= threshold and y)
         fp = sum(1 for s, y in zip(scores, labels, strict=True) if s >= threshold and not y)
         recall = tp / positives if positives else 0.0
         precision = tp / (tp + fp) if tp + fp else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        if min_recall is not None:
-            if recall >= min_recall and threshold > best_value:
-                best, best_value = threshold, threshold
-        elif f1 > best_value:
-            best, best_value = threshold, f1
+        denominator = b2 * precision + recall
+        value = (1 + b2) * precision * recall / denominator if denominator else 0.0
+        if value >= best_value:
+            best, best_value = threshold, value
     return best
 
 
@@ -214,7 +215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             scored.append((row, feats, has_product))
         ae_scores = [models.adverse_event.score(f) if hp else 0.0 for _, f, hp in scored]
         thresholds["adverse_event"] = choose_threshold(
-            ae_scores, [bool(r["adverse_event"]) for r, _, _ in scored], min_recall=0.95
+            ae_scores, [bool(r["adverse_event"]) for r, _, _ in scored], beta=2.0
         )
         for key, model in (
             ("abusive", models.abusive),
