@@ -15,8 +15,8 @@ Conventions:
 
 Speed: each example is reduced once to a small integer code (its cell of the confusion table,
 or its distinct (TP, FP, FN) tuple for set-valued labels); a resample only draws codes and counts
-them in C (``list.count``/``Counter``), so 5,000 examples × 1,000 resamples take well under a
-second.
+them in C (``list.count``/``Counter``): 5,000 examples × 1,000 resamples take about 0.5 s
+(binary) to 0.8 s (three classes) on one core.
 """
 
 from __future__ import annotations

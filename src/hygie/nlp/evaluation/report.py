@@ -637,6 +637,25 @@ def measure(
     return row
 
 
+#: Tasks also reported per language on the own set (it mixes French and English messages).
+BY_LANGUAGE = ("adverse_event", "abusive", "sentiment")
+
+
+def by_language(run: DatasetRun) -> list[DatasetRun]:
+    """The run's messages split by their labelled language, when there are several."""
+    languages = sorted({example.lang for example in run.examples if example.lang})
+    if len(languages) < 2:
+        return []
+    parts = []
+    for lang in languages:
+        pairs = [(e, r) for e, r in zip(run.examples, run.results, strict=True) if e.lang == lang]
+        part = DatasetRun(f"{run.name} {lang}", run.dataset, run.split, run.status, run.path)
+        part.examples = [e for e, _ in pairs]
+        part.results = [r for _, r in pairs]
+        parts.append(part)
+    return parts
+
+
 def _threshold(triager: object, attribute: str) -> float | None:
     value = getattr(triager, attribute, None)
     return float(value) if isinstance(value, int | float) else None
@@ -672,16 +691,21 @@ def evaluate(
         for run in runs:
             if run.status != "ok" or not run.examples:
                 continue
-            row = measure(
-                run,
-                task,
-                resamples=resamples,
-                seed=seed,
-                threshold=thresholds.get(task.key),
-                held_out=run.dataset.name == "hygie" and split == "test",
-            )
-            if row is not None:
-                rows.append(row)
+            own = run.dataset.name == "hygie"
+            parts = [run]
+            if own and task.key in BY_LANGUAGE:
+                parts += by_language(run)
+            for part in parts:
+                row = measure(
+                    part,
+                    task,
+                    resamples=resamples,
+                    seed=seed,
+                    threshold=thresholds.get(task.key),
+                    held_out=own and split == "test",
+                )
+                if row is not None:
+                    rows.append(row)
     version = next((r.model_version for run in runs for r in run.results if r.model_version), "")
     return Report(
         runs=runs,
