@@ -204,6 +204,35 @@ def populated_b(org_b: Organization, charlie: User) -> dict[str, object]:
     )
     queue_entry = do_apply_rules(item)
     assert queue_entry is not None
+    from hygie.safety.actions import (
+        do_add_follow_up,
+        do_link_duplicate,
+        do_save_ack_template,
+        do_save_safety_settings,
+    )
+
+    ack_template = do_save_ack_template(
+        org_b, data={"name": f"Accusé {CANARY}", "text": f"Merci {CANARY}"}, acting_user=charlie
+    )
+    do_save_safety_settings(
+        org_b, data={"forward_within_business_days": 2, "forward_to": CANARY}, acting_user=charlie
+    )
+    do_add_follow_up(case, channel="phone", text=f"Rappel {CANARY}", acting_user=charlie)
+    other_item, _ = do_ingest_item(
+        channel,
+        kind="comment",
+        external_id="b-2",
+        author_name=f"Patient {CANARY}",
+        text=f"Same dizziness {CANARY}",
+        received_at=timezone.now() - timedelta(minutes=30),
+    )
+    from hygie.safety.models import SafetyCase
+
+    # The triage may have opened it already, as the message was stored.
+    other_case = SafetyCase.objects.filter(source_item=other_item).first()
+    if other_case is None:
+        other_case = do_open_case_from_item(other_item, acting_user=charlie)
+    do_link_duplicate(case, other_case, acting_user=charlie)
     return {
         "campaign": campaign,
         "slot": slot,
@@ -225,6 +254,7 @@ def populated_b(org_b: Organization, charlie: User) -> dict[str, object]:
         "moderation_rule": moderation_rule,
         "queue_entry": queue_entry,
         "evidence": queue_entry.evidence,
+        "ack_template": ack_template,
     }
 
 

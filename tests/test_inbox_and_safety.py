@@ -59,7 +59,8 @@ def test_a_message_sent_to_safety_opens_a_case_with_a_snapshot_and_a_deadline(
     alice_client.post(f"/o/alpha/safety/report/{item_a.pk}/", {"note": "vertiges ?"})
     case = SafetyCase.objects.get(organization=org_a)
     assert case.source_snapshot["text"] == item_a.text
-    assert case.day_zero == item_a.received_at
+    # Day zero is the first ingestion by Hygie (first awareness), not the network's timestamp.
+    assert case.day_zero == item_a.created_at
     assert case.due_at > case.day_zero
     # A second report of the same message does not open a second case.
     alice_client.post(f"/o/alpha/safety/report/{item_a.pk}/")
@@ -79,7 +80,11 @@ def test_only_safety_roles_see_cases_and_the_officer_forwards_them(
 
     TOTPDevice.objects.create(user=officer, secret="JBSWY3DPEHPK3PXP", confirmed_at=timezone.now())
     assert client.get("/o/alpha/safety/").status_code == 200
-    client.post(f"/o/alpha/safety/{case.pk}/status/", {"status": "forwarded"})
+    for criterion in ("reporter", "patient", "product", "event"):
+        client.post(
+            f"/o/alpha/safety/{case.pk}/criteria/", {"criterion": criterion, "decision": "met"}
+        )
+    client.post(f"/o/alpha/safety/{case.pk}/forward/", {"forwarded_to": "PV department"})
     case.refresh_from_db()
     assert case.status == "forwarded" and case.forwarded_at is not None
 

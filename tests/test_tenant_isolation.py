@@ -41,6 +41,7 @@ ARGUMENT_SOURCES = {
     "rule_id": "moderation_rule",
     "entry_id": "queue_entry",
     "evidence_id": "evidence",
+    "ack_template_id": "ack_template",
 }
 # URLs outside any organisation: they must not show B's data either, which the canary checks.
 NOT_ORG_SCOPED = {"uidb64", "token", "network"}

@@ -110,6 +110,10 @@ def make_app() -> Celery:
                 "task": "hygie.audit.tasks.verify_audit_chain",
                 "schedule": crontab(hour=3, minute=17),
             },
+            "escalate-safety-cases": {
+                "task": "hygie.safety.tasks.escalate_due_cases",
+                "schedule": 300.0,
+            },
         },
     )
     app.autodiscover_tasks()
