@@ -83,6 +83,79 @@ def english_drugs() -> frozenset[str]:
     return frozenset(gzip.decompress(raw).decode("utf-8").split("\n")) - {""}
 
 
+@lru_cache(maxsize=1)
+def valence() -> dict[str, float]:
+    """Folded word -> sentiment valence (-4..4): the French VADER lexicon (vaderSentiment-fr)
+    then the English one (VADER), both MIT; see data/NOTICE.md."""
+    data = importlib.resources.files("hygie.nlp").joinpath("data/valence.txt.gz")
+    try:
+        raw = data.read_bytes()
+    except FileNotFoundError:
+        return {}
+    out: dict[str, float] = {}
+    for line in gzip.decompress(raw).decode("utf-8").splitlines():
+        word, _, value = line.partition("\t")
+        if word and value:
+            out[word] = float(value)
+    return out
+
+
+_NEGATORS = frozenset(
+    (
+        "ne",
+        "n",
+        "pas",
+        "plus",
+        "jamais",
+        "aucun",
+        "aucune",
+        "sans",
+        "not",
+        "no",
+        "never",
+        "don't",
+        "didn't",
+        "isn't",
+        "wasn't",
+        "doesn't",
+    )
+)
+
+
+def _valence_features(tokens: list[str]) -> list[str]:
+    table = valence()
+    if not table:
+        return []
+    positive = negative = 0.0
+    strongest_pos = strongest_neg = 0.0
+    for index, token in enumerate(tokens):
+        value = table.get(token)
+        if value is None and "'" in token:
+            value = table.get(token.split("'", 1)[1])
+        if not value:
+            continue
+        window = tokens[max(0, index - 3) : index]
+        if any(t in _NEGATORS or t.startswith("n'") for t in window):
+            value = -0.75 * value
+        if value > 0:
+            positive += value
+            strongest_pos = max(strongest_pos, value)
+        else:
+            negative -= value
+            strongest_neg = max(strongest_neg, -value)
+    total = positive - negative
+
+    def level(x: float) -> str:
+        return "0" if x < 0.2 else "1" if x < 1.0 else "2" if x < 2.0 else "3" if x < 4.0 else "4"
+
+    out = [f"V:pos:{level(positive)}", f"V:neg:{level(negative)}"]
+    out.append(f"V:maxpos:{level(strongest_pos)}")
+    out.append(f"V:maxneg:{level(strongest_neg)}")
+    sign = "+" if total > 0 else "-"
+    out.append(f"V:sum:{sign}{level(abs(total))}")
+    return out
+
+
 def _spans(pattern: re.Pattern[str], folded: str) -> list[Span]:
     return [m.span() for m in pattern.finditer(folded)]
 
@@ -215,6 +288,7 @@ def features(analysis: Analysis) -> list[str]:
         out.append("L:url")
     if "!" in tokens:
         out.append("L:bang")
+    out.extend(_valence_features(tokens))
     length = len(tokens)
     out.append("len:" + ("short" if length < 8 else "medium" if length < 40 else "long"))
     return out

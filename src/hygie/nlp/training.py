@@ -4,7 +4,7 @@
 
 Training data, all with a licence that allows a shipped model (see the sets' READMEs):
 
-* ``eval/triage/train.jsonl``: the project's own labelled messages (Apache-2.0), every task;
+* ``eval/triage/train*.jsonl``: the project's own labelled messages (Apache-2.0), every task;
 * PsyTAR ``train`` (CC BY 4.0): English patient-review sentences, adverse events (each
   sentence comes from a review of a medicine, so it is read with a medicine in context);
 * MLMA French ``train`` slice and FTR ``train`` slice (MIT): abuse.
@@ -76,6 +76,37 @@ def build_english_drugs(data: Path) -> int:
     return len(names)
 
 
+def build_valence(source: Path) -> int:
+    """``data/valence.txt.gz`` from vaderSentiment-fr's ``fr_lexicon.txt`` (``word->value``)
+    and VADER's ``vader_lexicon.txt`` (``word<TAB>value<TAB>…``), both MIT."""
+    from hygie.compliance.rules.catalog import fold
+
+    values: dict[str, float] = {}
+    for line in (source / "fr_lexicon.txt").read_text(encoding="utf-8").splitlines():
+        word, _, value = line.rpartition("->")
+        try:
+            number = float(value)
+        except ValueError:
+            continue
+        key = fold(word.strip())
+        if key and " " not in key:
+            values.setdefault(key, number)
+    for line in (source / "vader_lexicon.txt").read_text(encoding="utf-8").splitlines():
+        parts = line.split("\t")
+        if len(parts) < 2:
+            continue
+        try:
+            number = float(parts[1])
+        except ValueError:
+            continue
+        key = fold(parts[0].strip())
+        if key and " " not in key:
+            values.setdefault(key, number)
+    payload = "\n".join(f"{k}\t{v:g}" for k, v in sorted(values.items())).encode("utf-8")
+    (PACKAGE_DATA / "valence.txt.gz").write_bytes(gzip.compress(payload, mtime=0))
+    return len(values)
+
+
 def read_own(path: Path) -> list[dict[str, Any]]:
     rows = []
     with path.open(encoding="utf-8") as handle:
@@ -137,11 +168,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--own", type=Path, default=PROJECT / "eval" / "triage")
     parser.add_argument("--out", type=Path, default=PACKAGE_DATA / "triage-model.json.gz")
     parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument(
+        "--vader", type=Path, help="vaderSentiment_fr folder: rebuild data/valence.txt.gz"
+    )
     args = parser.parse_args(argv)
     log: Callable[[str], None] = lambda message: print(message, flush=True)  # noqa: E731
 
     if args.data.exists():
         log(f"English drug names from DrugBank: {build_english_drugs(args.data)}")
+    if args.vader:
+        log(f"valence lexicon (VADER fr + en): {build_valence(args.vader)} words")
     # Features need the lexicons and products only: a throw-away triager with empty models.
     empty = TriageModels(
         "untrained",
@@ -154,7 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         {},
     )
     triager = Triager(models=empty)
-    own = read_own(args.own / "train.jsonl")
+    own = [row for path in sorted(args.own.glob("train*.jsonl")) for row in read_own(path)]
     log(f"own training messages: {len(own)}")
 
     ae: list[Example] = []
