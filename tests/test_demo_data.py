@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.management import call_command
 from django.test import Client
@@ -12,7 +14,9 @@ from hygie.audit.log import verify_chain
 from hygie.channels.models import Channel
 from hygie.core.context_processors import NAVIGATION
 from hygie.inbox.models import InboxItem
+from hygie.moderation.models import QueueEntry
 from hygie.publishing.models import Post
+from hygie.safety.models import SafetyCase
 
 pytestmark = pytest.mark.django_db
 
@@ -30,8 +34,11 @@ def test_the_demo_loads_once_and_a_second_run_changes_nothing(
     assert verify_chain().ok
 
 
-def test_the_demo_has_both_organisations_every_role_channels_posts_and_inbox() -> None:
-    call_command("load_demo", password="demo-password-123")
+def test_the_demo_has_both_organisations_every_role_channels_posts_and_inbox(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo", password="demo-password-123")
     pharmacy = Organization.objects.get(name="Pharmacie du Marché")
     lab = Organization.objects.get(slug="laboratoire-aurore")
     roles = set(
@@ -45,6 +52,9 @@ def test_the_demo_has_both_organisations_every_role_channels_posts_and_inbox() -
         assert Post.objects.filter(organization=org, status="scheduled").exists()
         assert Post.objects.filter(organization=org, status="published").exists()
         assert InboxItem.objects.filter(organization=org).exists()
+        # Each has a message read as a possible adverse event, with its safety case open.
+        assert SafetyCase.objects.filter(organization=org, opened_automatically=True).exists()
+    assert QueueEntry.objects.filter(organization=pharmacy, reason="classifier:abuse").exists()
 
 
 def test_every_page_of_the_navigation_renders_for_the_demo_owner(client: Client) -> None:

@@ -104,6 +104,23 @@ PHARMACY: dict[str, Any] = {
             "Bonjour, êtes-vous ouverts le 11 novembre ?",
             None,
         ),
+        (
+            Network.FACEBOOK_PAGE,
+            ItemKind.COMMENT,
+            "Émilie T.",
+            "emilie.t",
+            "Ma fille de 6 ans a des plaques rouges partout depuis qu'elle prend l'Augmentin "
+            "que vous nous avez donné mardi, c'est normal ?",
+            None,
+        ),
+        (
+            Network.FACEBOOK_PAGE,
+            ItemKind.COMMENT,
+            "Troll 75",
+            "troll75",
+            "Bande d'escrocs, je sais où vous habitez, vous allez le payer",
+            None,
+        ),
     ],
 }
 
