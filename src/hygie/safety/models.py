@@ -24,6 +24,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hygie.channels.models import Network
 from hygie.core.models import OrgScopedModel
@@ -41,7 +42,7 @@ class CaseStatus(models.TextChoices):
     OPEN = "open", _("New")
     ASSESSING = "assessing", _("In assessment")
     FORWARDED = "forwarded", _("Forwarded to safety")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("case status", "Closed")
 
 
 # The forwarding clock runs while a case is in one of these statuses.

@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.http import (
     require_GET,
     require_http_methods,
@@ -52,8 +52,8 @@ FILTERS = {
     "open": gettext_lazy("To handle"),
     "overdue": gettext_lazy("Overdue"),
     "escalated": gettext_lazy("Escalated"),
-    "forwarded": gettext_lazy("Forwarded"),
-    "closed": gettext_lazy("Closed"),
+    "forwarded": pgettext_lazy("cases filter", "Forwarded"),
+    "closed": pgettext_lazy("cases filter", "Closed"),
     "all": gettext_lazy("All"),
 }
 HISTORY_VERBS = {
@@ -68,8 +68,8 @@ HISTORY_VERBS = {
     "safety_case.acknowledged": gettext_lazy("Public acknowledgement"),
     "safety_case.duplicate_linked": gettext_lazy("Duplicate linked"),
     "safety_case.duplicate_unlinked": gettext_lazy("Duplicate unlinked"),
-    "safety_case.forwarded": gettext_lazy("Forwarded"),
-    "safety_case.closed": gettext_lazy("Closed"),
+    "safety_case.forwarded": pgettext_lazy("case history", "Forwarded"),
+    "safety_case.closed": pgettext_lazy("case history", "Closed"),
     "safety_case.reopened": gettext_lazy("Reopened"),
     "safety_case.escalated": gettext_lazy("Escalated to the back-up officer"),
     "safety_case.exported": gettext_lazy("Exported"),
@@ -97,8 +97,8 @@ def filtered_cases(request: OrgRequest, show: str, q: str) -> QuerySet[SafetyCas
 
 def case_clock(case: SafetyCase, policy: SafetySettings, now: Any) -> clock.Clock:
     verb = {
-        CaseStatus.FORWARDED: _("forwarded"),
-        CaseStatus.CLOSED: _("closed"),
+        CaseStatus.FORWARDED: pgettext("case clock", "forwarded"),
+        CaseStatus.CLOSED: pgettext("case clock", "closed"),
     }.get(CaseStatus(case.status), "")
     return clock.clock(
         case.due_at,
