@@ -11,9 +11,10 @@ Deterministic: the same text and context give the same findings.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from operator import attrgetter
 
 from hygie.compliance.checker import signals as detectors
 from hygie.compliance.checker.folding import Folded
@@ -43,10 +44,19 @@ from hygie.compliance.rules.catalog import (
 )
 
 _ORG_PRODUCT = "\0product:"
+#: Names a rule's gate uses for a product's category, a product's category and status, and
+#: "the draft replies to a text".
+_CATEGORY = "\0category:"
+_STATUS = "\0status:"
+_PARENT = "\0parent"
+_NEVER = "\0never"
 #: The lexicon whose substances give a medicine the status ``abuse_prone`` (FR-PHARMA-04).
 ABUSE_PRONE_LEXICON = "abuse_prone_substances"
 _WORDS = re.compile(r"\w+")
 _PATTERN = "\0pattern:"
+_CACHE_LIMIT = 100_000
+#: :func:`fold` of product names and INNs (a bounded vocabulary, folded once each).
+_fold_name = lru_cache(maxsize=16_384)(fold)
 #: Lexicons that feed computed signals.
 _SYMPTOMS = ("disease_terms",)
 _HYPE = ("hype_emphasis", "superlatives")
@@ -118,6 +128,32 @@ class Analysis:
     lang: str = "fr"
     #: The names with at least one hit.
     present: frozenset[str] = frozenset()
+    #: Worked out once per analysis: a lexicon's spans (no mask), the products a condition
+    #: matches, whether a trigger's context conditions hold (shared by the checks of one
+    #: context).
+    spans: dict[str, list[Span]] = field(default_factory=dict)
+    matching: dict[int, list[ProductHit]] = field(default_factory=dict)
+    product_spans: dict[int, list[Span]] = field(default_factory=dict)
+    context_holds: dict[int, bool] = field(default_factory=dict)
+    #: The names with hits, the signals, the products' categories and statuses
+    #: (:func:`_product_tokens`) and :data:`_PARENT`: what the rules' gates look at.
+    available: set[str] = field(default_factory=set)
+
+
+_Needs = tuple[frozenset[str], frozenset[str], frozenset[str], str, bool, frozenset[str]]
+"""What a trigger needs of an analysis, a necessary condition checked with set operations:
+every lexicon of ``all_lexicons`` with hits, one of ``any_lexicon``, one of the product tokens
+(:func:`_product_tokens`), the pattern's hits, a parent, one of ``any_signal``."""
+
+
+@dataclass(frozen=True, slots=True)
+class _RulePlan:
+    """A rule under one context: the triggers whose context conditions hold, each with its
+    necessary condition (:attr:`Checker._needs`), and the rule's gate for those triggers
+    (:meth:`Checker._gate`)."""
+
+    triggers: tuple[tuple[Trigger, _Needs], ...]
+    gate: frozenset[str] | None
 
 
 @dataclass(slots=True)
@@ -126,6 +162,36 @@ class _Outcome:
     spans: list[Span]
     missing: list[MissingMention]
     does_not_fit: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _RuleText:
+    """What a finding of a rule says, in one language (the same for every finding)."""
+
+    title: str
+    message: str
+    explanation: str
+    suggestion: str
+    citations: tuple[Citation, ...]
+
+    @classmethod
+    def of(cls, rule: Rule, english: bool) -> _RuleText:
+        citations = tuple(
+            Citation(s.instrument, s.article, s.version_date, s.url, s.verified)
+            for s in rule.sources
+        )
+        title = rule.title_en if english else rule.title_fr
+        cited = citations[0].label() if citations else ""
+        return cls(
+            title=title,
+            message=f"{title} ({cited})" if cited else title,
+            explanation=rule.explanation_en if english else rule.explanation_fr,
+            suggestion=rule.remediation_en if english else rule.remediation_fr,
+            citations=citations,
+        )
+
+
+_START_END = attrgetter("start", "end")
 
 
 def _overlaps(span: tuple[int, int], others: Sequence[tuple[int, int]]) -> bool:
@@ -177,21 +243,118 @@ class Checker:
         self._abuse_prone = frozenset(
             fold(entry.value) for entry in (abuse.entries if abuse else ()) if not entry.is_regex
         )
-        self._needs: dict[
-            int, tuple[frozenset[str], frozenset[str], bool, str, bool, frozenset[str]]
-        ] = {}
+        self._needs: dict[int, _Needs] = {}
+        #: Product conditions by value: the products one matches are worked out once per
+        #: analysis for all the equal conditions of the catalog.
+        self._conditions_ids: dict[int, int] = {}
+        values: dict[tuple[tuple[str, ...], ...], int] = {}
+        for rule in self.catalog.rules:
+            for trigger in _every_trigger(rule):
+                if trigger.product is not None:
+                    value = (
+                        trigger.product.categories,
+                        trigger.product.statuses,
+                        trigger.product.not_statuses,
+                    )
+                    self._conditions_ids[id(trigger.product)] = values.setdefault(
+                        value, len(values)
+                    )
         for rule in self.catalog.rules:
             for trigger in self._all_triggers(rule):
                 self._needs[id(trigger)] = (
                     frozenset(trigger.all_lexicons),
                     frozenset(trigger.any_lexicon),
-                    trigger.product is not None,
+                    _product_tokens(trigger.product),
                     self._patterns.get(id(trigger), ""),
                     trigger.parent is not None,
                     frozenset(trigger.any_signal),
                 )
         self.index = Index(entries)
         self._rules: dict[tuple[str, str, tuple[str, ...]], tuple[Rule, ...]] = {}
+        #: Every context key a trigger tests (those of exceptions, mentions and parents too):
+        #: the context's values for them select the rule plans and the memo of the triggers'
+        #: context conditions (two contexts with the same values get the same answers).
+        self._context_keys = tuple(
+            sorted(
+                {
+                    key
+                    for rule in self.catalog.rules
+                    for t in _every_trigger(rule)
+                    for key in t.context
+                }
+            )
+        )
+        self._by_context: dict[
+            tuple[object, ...], tuple[tuple[tuple[Rule, _RulePlan], ...], dict[int, bool]]
+        ] = {}
+        #: The last context checked and its plans (a caller often checks many texts with one).
+        self._last: (
+            tuple[CheckContext, tuple[tuple[tuple[Rule, _RulePlan], ...], dict[int, bool]]] | None
+        ) = None
+        self._texts: dict[tuple[int, bool], _RuleText] = {}
+        self._statuses: dict[tuple[object, ...], frozenset[str]] = {}
+        self._mentions: dict[tuple[object, ...], MissingMention] = {}
+
+    def _plans_for(
+        self, context: CheckContext
+    ) -> tuple[tuple[tuple[Rule, _RulePlan], ...], dict[int, bool]]:
+        """The rules that apply to ``context`` with a trigger whose context conditions hold
+        (a trigger whose context fails gives nothing, so leaving it out changes nothing),
+        each with its plan, and the memo of the triggers' context conditions: worked out
+        once per context (its values for :attr:`_context_keys`, and the rules it selects)."""
+        last = self._last
+        if last is not None and last[0] is context:
+            return last[1]
+        key = (
+            tuple(map(context.value, self._context_keys)),
+            context.audience,
+            context.kind,
+            tuple(sorted(set(context.target_countries))),
+        )
+        cached = self._by_context.get(key)
+        if cached is None:
+            plans = ((rule, self._plan(rule, context)) for rule in self.rules_for(context))
+            cached = (tuple((rule, plan) for rule, plan in plans if plan.triggers), {})
+            if len(self._by_context) > 1_000:
+                self._by_context.clear()
+            self._by_context[key] = cached
+        self._last = (context, cached)
+        return cached
+
+    def _plan(self, rule: Rule, context: CheckContext) -> _RulePlan:
+        triggers = tuple(
+            (trigger, self._needs[id(trigger)])
+            for trigger in rule.triggers
+            if all(
+                _context_holds(key, allowed, context) for key, allowed in trigger.context.items()
+            )
+        )
+        return _RulePlan(triggers, self._gate(triggers))
+
+    @staticmethod
+    def _gate(triggers: Iterable[tuple[Trigger, _Needs]]) -> frozenset[str] | None:
+        """Names of which the analysis must hold one for one of ``triggers`` to pass its
+        necessary condition (a lexicon or pattern with hits, a signal, a product's category
+        and status, or :data:`_PARENT`: see :meth:`check`); ``None`` when a trigger needs
+        none of them (context only). One requirement per trigger, the likely rarest."""
+        gate: set[str] = set()
+        for trigger, needs in triggers:
+            _all_of, any_of, products, pattern, needs_parent, signals = needs
+            if pattern:
+                gate.add(pattern)
+            elif products:
+                gate |= products
+            elif trigger.all_lexicons:
+                gate.add(trigger.all_lexicons[0])
+            elif signals:
+                gate |= signals
+            elif any_of:
+                gate |= any_of
+            elif needs_parent:
+                gate.add(_PARENT)
+            else:
+                return None
+        return frozenset(gate)
 
     @staticmethod
     def _all_triggers(rule: Rule) -> Iterable[Trigger]:
@@ -214,14 +377,13 @@ class Checker:
         self, text: str, linked: Sequence[ProductInfo] = (), *, hits: Hits | None = None
     ) -> Analysis:
         folded = Folded.of(text)
-        found = self.index.hits(folded) if hits is None else hits
+        if hits is None:
+            found, words = self.index.scan(folded)
+        else:
+            found, words = hits, _WORDS.findall(folded.folded)
         products: list[ProductHit] = []
         for mention in self.lexicon.find(text):
-            statuses = mention_statuses(mention)
-            if self._abuse_prone and not self._abuse_prone.isdisjoint(
-                fold(inn) for inn in (*mention.inns, mention.name)
-            ):
-                statuses |= {"abuse_prone"}
+            statuses = self._mention_statuses(mention)
             products.append(
                 ProductHit(
                     name=mention.name,
@@ -243,11 +405,35 @@ class Checker:
             folded,
             found,
             products,
-            words=_WORDS.findall(folded.folded),
+            words=words,
             present=frozenset(name for name, spans in found.items() if spans),
         )
         self._signals(analysis)
         return analysis
+
+    def _mention_statuses(self, mention: ProductMention) -> frozenset[str]:
+        """:func:`mention_statuses`, and ``abuse_prone`` for a medicine of an abuse-prone
+        substance; worked out once per name (the statuses depend on the entry alone)."""
+        key = (
+            mention.name,
+            mention.kind,
+            mention.inns,
+            mention.status,
+            mention.statuses,
+            mention.otc,
+            mention.reimbursed,
+        )
+        statuses = self._statuses.get(key)
+        if statuses is None:
+            statuses = mention_statuses(mention)
+            if self._abuse_prone and not self._abuse_prone.isdisjoint(
+                _fold_name(inn) for inn in (*mention.inns, mention.name)
+            ):
+                statuses |= {"abuse_prone"}
+            if len(self._statuses) > _CACHE_LIMIT:
+                self._statuses.clear()
+            self._statuses[key] = statuses
+        return statuses
 
     @staticmethod
     def _org_hit(
@@ -266,9 +452,9 @@ class Checker:
         text = analysis.folded.text
         found = analysis.signals
         addresses: list[tuple[int, int]] | None = None
-        inn_names = {fold(hit.name) for hit in analysis.products if hit.kind == "inn"}
+        inn_names = {_fold_name(hit.name) for hit in analysis.products if hit.kind == "inn"}
         for hit in analysis.products:
-            inns = {fold(inn) for inn in hit.inns}
+            inns = {_fold_name(inn) for inn in hit.inns}
             if hit.kind == "brand" and inns & inn_names:
                 found.add("product_name_and_inn")
             if hit.spans and hit.category == "medicine" and hit.kind == "brand":
@@ -371,8 +557,19 @@ class Checker:
         analysis.lang = lang
         findings: list[Finding] = []
         checklist: dict[str, MissingMention] = {}
-        for rule in self.rules_for(context):
-            finding = self._apply(rule, analysis, parent, context, lang)
+        # What the analysis holds, for the rules' gates: most rules stop at one set operation.
+        available = analysis.signals.union(analysis.present)
+        for hit in analysis.products:
+            available.add(f"{_CATEGORY}{hit.category}")
+            available.update(f"{_STATUS}{hit.category}:{status}" for status in hit.statuses)
+        if parent is not None:
+            available.add(_PARENT)
+        analysis.available = available
+        plans, analysis.context_holds = self._plans_for(context)
+        for rule, plan in plans:
+            if plan.gate is not None and available.isdisjoint(plan.gate):
+                continue  # no trigger can pass its necessary condition: _apply gives None
+            finding = self._apply(rule, plan.triggers, analysis, parent, context, lang)
             if finding is None:
                 continue
             findings.append(finding)
@@ -395,20 +592,24 @@ class Checker:
     def _apply(
         self,
         rule: Rule,
+        triggers: Iterable[tuple[Trigger, _Needs]],
         analysis: Analysis,
         parent: Analysis | None,
         context: CheckContext,
         lang: str,
     ) -> Finding | None:
+        """``rule``'s finding, from ``triggers`` (those of its triggers that may hold in the
+        context), or ``None``."""
         present = analysis.present
         candidates = []
-        for trigger in rule.triggers:
+        available = analysis.available
+        for trigger, needs in triggers:
             # A necessary condition first, with set operations: most triggers stop here.
-            all_of, any_of, needs_product, pattern, needs_parent, signals = self._needs[id(trigger)]
+            all_of, any_of, products, pattern, needs_parent, signals = needs
             if (
                 (all_of and not all_of <= present)
                 or (any_of and present.isdisjoint(any_of))
-                or (needs_product and not analysis.products)
+                or (products and available.isdisjoint(products))
                 or (pattern and pattern not in present)
                 or (needs_parent and parent is None)
                 or (signals and analysis.signals.isdisjoint(signals))
@@ -452,39 +653,57 @@ class Checker:
     def _finding(
         self, rule: Rule, outcome: _Outcome, text: str, lang: str, exemption: str | None
     ) -> Finding:
-        spans = sorted(set(outcome.spans), key=lambda s: (s.start, s.end))
+        spans = sorted(set(outcome.spans), key=_START_END)
         located = [span for span in spans if span.end > span.start]
         # Point at the product first (the words to remove), else at the first words found.
         primary = [span for span in located if span.cause.startswith("product:")] or located
         start, end = (primary[0].start, primary[0].end) if primary else (0, len(text))
         english = lang == "en"
-        citations = tuple(
-            Citation(s.instrument, s.article, s.version_date, s.url, s.verified)
-            for s in rule.sources
-        )
-        title = rule.title_en if english else rule.title_fr
-        cited = citations[0].label() if citations else ""
+        texts = self._texts.get((id(rule), english))
+        if texts is None:
+            texts = self._texts[(id(rule), english)] = _RuleText.of(rule, english)
         return Finding(
             rule=rule.id,
             severity=outcome.severity,
             start=start,
             end=end,
-            title=title,
-            message=f"{title} ({cited})" if cited else title,
-            explanation=rule.explanation_en if english else rule.explanation_fr,
-            suggestion=rule.remediation_en if english else rule.remediation_fr,
-            citations=citations,
+            title=texts.title,
+            message=texts.message,
+            explanation=texts.explanation,
+            suggestion=texts.suggestion,
+            citations=texts.citations,
             spans=tuple(located),
             missing_mentions=tuple(outcome.missing),
             exemption=exemption,
             does_not_fit=outcome.does_not_fit,
         )
 
+    def _missing(self, mention: Mention, analysis: Analysis, english: bool) -> MissingMention:
+        """:func:`_missing`, worked out once per mention, language and product named."""
+        product = next((hit for hit in analysis.products if hit.spans), None)
+        key = (
+            id(mention),
+            english,
+            None if product is None else (product.name, product.kind, product.inns),
+        )
+        item = self._mentions.get(key)
+        if item is None:
+            item = _missing(mention, analysis, english)
+            if len(self._mentions) > _CACHE_LIMIT:
+                self._mentions.clear()
+            self._mentions[key] = item
+        return item
+
     def _lexicon_spans(
         self, name: str, analysis: Analysis, masks: Sequence[tuple[int, int]]
     ) -> list[Span]:
         spans = analysis.hits.get(name, ())
-        return [Span(s, e, name) for s, e in spans if not (masks and _overlaps((s, e), masks))]
+        if not masks:  # the same for every trigger: built once (callers do not change it)
+            built = analysis.spans.get(name)
+            if built is None:
+                built = analysis.spans[name] = [Span(s, e, name) for s, e in spans]
+            return built
+        return [Span(s, e, name) for s, e in spans if not _overlaps((s, e), masks)]
 
     def _conditions(
         self,
@@ -497,51 +716,71 @@ class Checker:
         """The spans supporting the trigger's conditions (mentions aside), or ``None``."""
         hits = analysis.hits
         if not masks:  # the cheap pass: most triggers fail on a missing lexicon
-            if any(not hits.get(name) for name in trigger.all_lexicons):
+            present = analysis.present  # the names whose hits are not empty
+            if trigger.all_lexicons and not present.issuperset(trigger.all_lexicons):
                 return None
-            if trigger.any_lexicon and not any(hits.get(name) for name in trigger.any_lexicon):
+            if trigger.any_lexicon and present.isdisjoint(trigger.any_lexicon):
                 return None
-        spans: list[Span] = []
-        for key, allowed in trigger.context.items():
-            if not _context_holds(key, allowed, context):
+        if trigger.context:
+            holds = analysis.context_holds.get(id(trigger))
+            if holds is None:
+                holds = analysis.context_holds[id(trigger)] = all(
+                    _context_holds(key, allowed, context)
+                    for key, allowed in trigger.context.items()
+                )
+            if not holds:
                 return None
+        # Every test is pure, so their order does not change the outcome: the cheap ones
+        # first, the spans (in the documented order) gathered once they all hold.
+        if trigger.any_signal and analysis.signals.isdisjoint(trigger.any_signal):
+            return None
+        if trigger.parent is not None and parent is None:
+            return None
+        matched: Sequence[tuple[int, int]] = ()
+        if trigger.pattern is not None:
+            matched = hits.get(self._patterns[id(trigger)], ())
+            if not matched:
+                return None
+        products: list[ProductHit] = []
+        if trigger.product is not None:
+            condition = self._conditions_ids[id(trigger.product)]
+            matching = analysis.matching.get(condition)
+            if matching is None:
+                matching = _matching_products(trigger.product, analysis.products)
+                analysis.matching[condition] = matching
+            if not matching:
+                return None
+            products = matching
         for name in trigger.no_lexicon:
             if self._lexicon_spans(name, analysis, masks):
                 return None
+        spans: list[Span] = []
         for name in trigger.all_lexicons:
             found = self._lexicon_spans(name, analysis, masks)
             if not found:
                 return None
             spans.extend(found)
         if trigger.any_lexicon:
-            any_found = [
-                span
-                for name in trigger.any_lexicon
-                for span in self._lexicon_spans(name, analysis, masks)
-            ]
+            any_found: list[Span] = []
+            memo = analysis.spans
+            for name in trigger.any_lexicon:
+                built = None if masks else memo.get(name)
+                any_found += self._lexicon_spans(name, analysis, masks) if built is None else built
             if not any_found:
                 return None
-            spans.extend(any_found)
-        if trigger.pattern is not None:
-            key = self._patterns[id(trigger)]
-            matched = analysis.hits.get(key, ())
-            if not matched:
-                return None
-            spans.extend(Span(s, e, "pattern") for s, e in matched)
-        if trigger.product is not None:
-            products = _matching_products(trigger.product, analysis.products)
-            if not products:
-                return None
-            spans.extend(
-                Span(s, e, f"product:{hit.name}") for hit in products for s, e in hit.spans
-            )
-        if trigger.any_signal and not analysis.signals.intersection(trigger.any_signal):
+            spans += any_found
+        if trigger.parent is not None and (
+            parent is None or self._conditions(trigger.parent, parent, None, context, ()) is None
+        ):
             return None
-        if trigger.parent is not None:
-            if parent is None:
-                return None
-            if self._conditions(trigger.parent, parent, None, context, ()) is None:
-                return None
+        if matched:
+            spans.extend(Span(s, e, "pattern") for s, e in matched)
+        for hit in products:
+            built = analysis.product_spans.get(id(hit))
+            if built is None:
+                built = [Span(s, e, f"product:{hit.name}") for s, e in hit.spans]
+                analysis.product_spans[id(hit)] = built
+            spans += built
         return spans
 
     def _trigger(
@@ -563,7 +802,7 @@ class Checker:
         manual: list[MissingMention] = []
         lang_en = analysis.lang == "en"
         for mention in trigger.requires_mention:
-            item = _missing(mention, analysis, lang_en)
+            item = self._missing(mention, analysis, lang_en)
             if mention.check == "manual":
                 manual.append(item)
             elif mention.detect is None or (
@@ -587,6 +826,34 @@ class Checker:
         return _Outcome(severity, spans, [item for _m, item in missing] + manual, does_not_fit)
 
 
+def _product_tokens(condition: ProductCondition | None) -> frozenset[str]:
+    """What an analysis holds when a product meets ``condition`` (one of them): the product's
+    category, with one of the required statuses if any. Empty: no product condition."""
+    if condition is None:
+        return frozenset()
+    if not condition.categories:
+        return frozenset({_NEVER})  # no product can meet it
+    if condition.statuses:
+        return frozenset(
+            f"{_STATUS}{category}:{status}"
+            for category in condition.categories
+            for status in condition.statuses
+        )
+    return frozenset(f"{_CATEGORY}{category}" for category in condition.categories)
+
+
+def _every_trigger(rule: Rule) -> Iterator[Trigger]:
+    """Every trigger of ``rule``: its triggers, exceptions and mention detectors, and their
+    parents, at any depth."""
+    pending = list(Checker._all_triggers(rule))
+    while pending:
+        trigger = pending.pop()
+        yield trigger
+        if trigger.parent is not None:
+            pending.append(trigger.parent)
+        pending.extend(m.detect for m in trigger.requires_mention if m.detect is not None)
+
+
 def _inns_of_named_brands(products: list[ProductHit], text: str) -> None:
     """An INN given as a brand's composition ("Lysopaïne (tyrothricine, bacitracine)", or an
     INN of the brand named elsewhere) is not another product: it takes the brand's statuses
@@ -597,10 +864,10 @@ def _inns_of_named_brands(products: list[ProductHit], text: str) -> None:
     for index, hit in enumerate(products):
         if hit.kind != "inn" or not hit.spans:
             continue
-        name = fold(hit.name)
+        name = _fold_name(hit.name)
         start = hit.spans[0][0]
         for brand in brands:
-            of_brand = name in {fold(inn) for inn in brand.inns}
+            of_brand = name in {_fold_name(inn) for inn in brand.inns}
             in_brackets = any(
                 0 <= start - end <= 80 and "(" in text[end:start] and ")" not in text[end:start]
                 for _s, end in brand.spans

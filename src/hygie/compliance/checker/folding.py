@@ -6,14 +6,18 @@ must point at the author's own characters. :class:`Folded` folds a text characte
 (the same result as ``fold(text)`` up to the order of dropped combining marks) and maps a span
 of the folded text back to the original.
 
-Fast: one ``str.translate`` through a process-wide table filled lazily, so the Python-level
-work per text is proportional to its *distinct* characters, not its length. Only a text with a
-character whose folded form is not exactly one character (``œ`` → ``oe``, a decomposed accent
-→ nothing, ``ß`` → ``ss``) pays for an offset table.
+Fast: the runs of ASCII characters are folded by ``str.lower`` (their folded form, one
+character each, is their lower case but for the few listed in :data:`_ASCII_FOLDS`, replaced
+first), the runs of other characters by one ``str.translate`` through a process-wide table
+filled lazily, so the Python-level work per text is proportional to its *distinct* characters,
+not its length. Only a text with a character whose folded form is not exactly one character
+(``œ`` → ``oe``, a decomposed accent → nothing, ``ß`` → ``ss``; never an ASCII one) pays for
+an offset table.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from hygie.compliance.rules.catalog import fold
@@ -41,6 +45,30 @@ class _FoldTable(dict[int, str]):
 
 _TABLE = _FoldTable()
 
+#: ASCII characters whose folded form is not their lower case (the backquote), with that form.
+_ASCII_FOLDS = tuple(
+    (chr(code), _TABLE[code]) for code in range(128) if _TABLE[code] != chr(code).lower()
+)
+if any(len(folded) != 1 or folded.lower() != folded for _char, folded in _ASCII_FOLDS) or any(
+    len(_TABLE[code]) != 1 for code in range(128)
+):  # pragma: no cover - a change of fold() that this fast path does not handle
+    raise RuntimeError("folding: an ASCII character does not fold to one character")
+#: Runs of non-ASCII characters (kept by ``split`` at the odd indexes).
+_NON_ASCII = re.compile(r"([^\x00-\x7f]+)")
+
+
+def _fold(text: str) -> tuple[str, str]:
+    """``text.translate(_TABLE)`` (with the table filled for every character of ``text``),
+    and the non-ASCII characters of ``text``."""
+    for char, folded in _ASCII_FOLDS:
+        if char in text:
+            text = text.replace(char, folded)
+    parts = _NON_ASCII.split(text)
+    others = parts[1::2]
+    parts[::2] = [part.lower() for part in parts[::2]]
+    parts[1::2] = [part.translate(_TABLE) for part in others]
+    return "".join(parts), "".join(others)
+
 
 @dataclass(frozen=True, slots=True)
 class Folded:
@@ -55,8 +83,8 @@ class Folded:
     def of(cls, text: str) -> Folded:
         if text.isascii():
             return cls(text, text.lower())
-        folded = text.translate(_TABLE)
-        if len(folded) == len(text) and _TABLE.irregular.isdisjoint(set(text)):
+        folded, others = _fold(text)
+        if len(folded) == len(text) and _TABLE.irregular.isdisjoint(others):
             return cls(text, folded)
         offsets: list[int] = []
         for index, char in enumerate(text):

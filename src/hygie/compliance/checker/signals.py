@@ -5,17 +5,31 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from itertools import repeat
 
 from hygie.compliance.rules.catalog import fold
 
+#: :func:`fold` of the short stretches of text around a hit (the same few words recur).
+_fold = lru_cache(maxsize=16_384)(fold)
+
 #: Links: a scheme or "www.", or a domain of a usual top-level (found by its ending, which the
-#: regex engine looks for fast, then widened to the whole address).
-_URL_START = re.compile(r"(?:https?://|www\.)\S+|\.(?:fr|com|eu|org|net|shop)\b\S*")
+#: regex engine looks for fast, then widened to the whole address). Written to begin with a
+#: character class (the branch is chosen by the character just read) so that the regex engine
+#: skips, in C, to the next "h", "w" or ".": the same matches as
+#: ``(?:https?://|www\.)\S+|\.(?:fr|com|eu|org|net|shop)\b\S*``.
+_URL_START = re.compile(
+    r"[hw.](?:(?<=h)ttps?://\S+|(?<=w)ww\.\S+|(?<=\.)(?:fr|com|eu|org|net|shop)\b\S*)"
+)
 _ADDRESS_CHAR = re.compile(r"[\w.\-]")
 _POSSESSIVE = re.compile(r"(?:^|\W)(?:votre|vos|ton|tes|your)\s+$")
 _LIST_LINE = re.compile(r"^\s*(?:[-*•▪▸►✔✅☑➡→]|\d+[.)]|\W\ufe0f?)\s*\S", re.MULTILINE)
 _WORD = re.compile(r"[^\W\d_]+")
-_EXCLAMATION_RUN = re.compile(r"!!+|[‼❗]|[!❕][!❕‼❗]+")
+#: ``!!+|[‼❗]|[!❕][!❕‼❗]+`` (the same matches), written to begin with a character class so
+#: that the regex engine skips to the next exclamation mark in C.
+_EXCLAMATION_RUN = re.compile(
+    r"[!‼❗❕](?:(?<=!)(?:!+|[❕‼❗][!❕‼❗]*)|(?<=[‼❗])|(?<=❕)[!❕‼❗]+)"
+)
 
 #: Frequent short words of each language, folded.
 _FRENCH = frozenset(
@@ -116,7 +130,7 @@ def inside(span: tuple[int, int], areas: Iterable[tuple[int, int]]) -> bool:
 
 def possessive_before(text: str, start: int) -> bool:
     """Whether "votre/vos/your" stands right before ``text[start:]`` ("votre Doliprane")."""
-    before = fold(text[max(0, start - 12) : start]).rstrip("#@")
+    before = _fold(text[max(0, start - 12) : start]).rstrip("#@")
     return bool(_POSSESSIVE.search(before))
 
 
@@ -156,10 +170,10 @@ def asserted(text: str, span: tuple[int, int]) -> bool:
     and not inside a question ("ce complément soigne-t-il l'arthrose ?"). A claim is a
     statement; warnings and questions use the same verbs."""
     start, end = span
-    before = fold(text[max(0, start - 24) : start])
+    before = _fold(text[max(0, start - 24) : start])
     if _NEGATED_BEFORE.search(before):
         return False
-    if _NEGATED_AFTER.match(fold(text[end : end + 14])):
+    if _NEGATED_AFTER.match(_fold(text[end : end + 14])):
         return False
     stop = _CLAUSE_END.search(text, end)
     return stop is None or stop.group() != "?"
@@ -172,6 +186,8 @@ def hashtag_before(text: str, start: int) -> bool:
 def symptom_checklist(text: str, symptom_spans: Sequence[tuple[int, int]]) -> bool:
     """Three or more list lines, at least two of them naming a symptom or a disease: the shape
     of a self-diagnosis checklist ("✅ fatigue ✅ soif ✅ … ➡ vous êtes peut-être diabétique")."""
+    if text.count("\n") < 2:
+        return False  # a list line begins the text or follows a newline: at most two here
     lines = [match.start() for match in _LIST_LINE.finditer(text)]
     if len(lines) < 3:
         return False
@@ -188,8 +204,9 @@ _EMOJI = re.compile("[\u2190-\u21ff\u2300-\u23ff\u2600-\u27bf\u2b00-\u2bff\U0001
 
 
 #: Words of three capitals or more (the class first lets the regex engine skip fast; a run
-#: that starts inside a word is ignored by the caller's count being approximate).
-_CAPITALS = re.compile(r"[A-ZÀ-ÖØ-ÞŒ]{3,}(?!\w)")
+#: that starts inside a word is ignored by the caller's count being approximate). ``X{3,}``
+#: written ``XX{2,}``: a pattern that begins with a repeat gets no fast skip.
+_CAPITALS = re.compile(r"[A-ZÀ-ÖØ-ÞŒ][A-ZÀ-ÖØ-ÞŒ]{2,}(?!\w)")
 
 
 def tone_score(text: str, word_count: int, *, hype_hits: int = 0) -> float:
@@ -216,9 +233,12 @@ def tone_score(text: str, word_count: int, *, hype_hits: int = 0) -> float:
 TONE_THRESHOLD = 0.5
 
 
+#: +1 for a frequent French word, -1 for a frequent English one (0 for a word of both).
+_LANGUAGE_VOTE = {word: (word in _FRENCH) - (word in _ENGLISH) for word in _FRENCH | _ENGLISH}
+
+
 def guess_language(words: Sequence[str]) -> str:
     """``fr`` or ``en`` from the frequent short words of the folded text (French when it
     cannot tell)."""
-    french = sum(map(_FRENCH.__contains__, words))
-    english = sum(map(_ENGLISH.__contains__, words))
-    return "en" if english > french else "fr"
+    # French words minus English words, in one pass: English when negative.
+    return "en" if sum(map(_LANGUAGE_VOTE.get, words, repeat(0))) < 0 else "fr"

@@ -62,6 +62,8 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate, compress, count, repeat
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Literal
 
@@ -517,6 +519,10 @@ _Parts = tuple[tuple[int, int, str, int], ...]
 # "l’ibuprofène" or an emoji between two words), and matching bytes is much faster than
 # matching Unicode letter classes.
 _CHUNKS = re.compile(rb"[A-Za-z\x80-\xff]+")
+#: The same chunks, faster: every byte that is not in a chunk becomes a space, then
+#: ``bytes.split()`` cuts at ASCII whitespace only (never at a byte of 0x80 or more).
+_NOT_CHUNK = bytes(code for code in range(256) if code < 0x80 and not chr(code).isalpha())
+_TO_SPACE = bytes.maketrans(_NOT_CHUNK, b" " * len(_NOT_CHUNK))
 _URL = re.compile(
     r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+\.[\w.-]+|\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}/\S*",
     re.IGNORECASE,
@@ -524,6 +530,15 @@ _URL = re.compile(
 _GAP = re.compile(r"[ \t\u00a0\-‐‑–'’]{1,3}")
 _CACHE_LIMIT = 400_000
 _WINDOW = 120
+
+
+_EDITS = itemgetter(3)  # of a unit
+#: Runs of letters (the words of :data:`_LETTERS`), kept by ``split`` at the odd indexes.
+_LETTER_RUNS = re.compile(r"([^\W\d_]+)")
+# The parts of a word that anchor names: relative start, end, canonical word, edits, the
+# candidates anchored there and the most words one of them has.
+_Anchors = tuple[tuple[int, int, str, int, tuple["_Candidate", ...], int], ...]
+_UNSEEN: _Anchors = ((0, 0, "", 0, (), 0),)  # a word not met yet
 
 
 def _in_chunk(char: str) -> bool:
@@ -575,6 +590,8 @@ class ProductLexicon:
         self._fuzzy: _SymmetricDeleteIndex | None = None
         # Word of the text -> its parts (empty when it maps to nothing).
         self._parts: dict[str, _Parts] = {}
+        # Word of the text -> its parts that anchor names (see _anchors_of).
+        self._anchors: dict[str, _Anchors] = {}
         # Byte chunks already classified, and those holding a word that anchors a name.
         self._seen: set[bytes] = set()
         self._positive: set[bytes] = set()
@@ -706,7 +723,7 @@ class ProductLexicon:
 
     def clear_cache(self) -> None:
         """Forget the words met so far (they are re-learnt on the next texts)."""
-        self._seen, self._positive, self._parts = set(), set(), {}
+        self._seen, self._positive, self._parts, self._anchors = set(), set(), {}, {}
 
     def warm_up(self) -> ProductLexicon:
         """Build the spelling-correction index now rather than at the first unknown word."""
@@ -782,18 +799,19 @@ class ProductLexicon:
         Where names overlap, the leftmost wins, then the longest ("Spasfon Lyoc" rather than
         "Spasfon").
         """
-        chunks = set(_CHUNKS.findall(text.encode("utf-8", "surrogatepass")))
+        chunks = set(text.encode("utf-8", "surrogatepass").translate(_TO_SPACE).split())
         if not chunks:
             return []
         if len(self._seen) > _CACHE_LIMIT or len(self._parts) > _CACHE_LIMIT:
             self.clear_cache()  # bounded memory in a long-running process
         # Local references: another thread may reset the caches meanwhile.
         seen, known_positive = self._seen, self._positive
-        for chunk in chunks - seen:
-            self._classify(chunk, seen, known_positive)
-        positive = chunks & known_positive
-        if not positive:
+        if not seen.issuperset(chunks):
+            for chunk in chunks - seen:
+                self._classify(chunk, seen, known_positive)
+        if known_positive.isdisjoint(chunks):
             return []
+        positive = chunks & known_positive
         return self._find_around(text, positive)
 
     def _find_around(self, text: str, positive: set[bytes]) -> list[ProductMention]:
@@ -830,11 +848,111 @@ class ProductLexicon:
                 mentions.append(mention)
         return mentions
 
+    def _anchors_of(self, word: str) -> _Anchors:
+        """The parts of a word of the text that anchor names, each with those names'
+        candidates and the most words one of them has, worked out once per word."""
+        anchors = []
+        for start, end, canonical, edits in self._word_parts(word):
+            candidates = self._by_anchor.get(canonical)
+            if candidates:
+                longest = max(len(candidate.key) for candidate in candidates)
+                anchors.append((start, end, canonical, edits, tuple(candidates), longest))
+        found = tuple(anchors)
+        self._anchors[word] = found
+        return found
+
     def _find_in(self, text: str, window_start: int, window_end: int) -> list[ProductMention]:
-        """Every name in ``text[window_start:window_end]``, overlapping ones included."""
+        """Every name in ``text[window_start:window_end]``, overlapping ones included.
+
+        The same as :meth:`_find_in_units`, with less work: the words that anchor a name are
+        found in C (one look-up per word), and each candidate is tried by the same
+        :meth:`_try` on the units of the words around it only (as many on each side as the
+        name has words: a word gives one unit or more, so ``_try`` sees the same units, and
+        the window's ends where they are near)."""
+        window = text[window_start:window_end]
+        pieces = _LETTER_RUNS.split(window)  # the words at the odd indexes
+        words = pieces[1::2]
+        anchors = list(map(self._anchors.get, words, repeat(_UNSEEN)))
+        found: list[ProductMention] = []
+        starts: list[int] = []
+        urls: list[tuple[int, int]] | None = None
+        for index in compress(count(), anchors):
+            anchored = anchors[index]
+            if anchored is _UNSEEN:
+                anchored = self._anchors_of(words[index])
+            if not anchored:
+                continue
+            if not starts:
+                starts = list(accumulate(map(len, pieces), initial=window_start))
+            for start, end, canonical, edits, candidates, longest in anchored:
+                unit = (
+                    starts[2 * index + 1] + start,
+                    starts[2 * index + 1] + end,
+                    canonical,
+                    edits,
+                )
+                if longest == 1:
+                    units: list[_Unit] = [unit]
+                    at = 0
+                else:
+                    low = max(0, index - longest)
+                    units = self._units(words, starts, low, index)
+                    at = len(units)
+                    units += self._units(words, starts, index, min(len(words), index + longest + 1))
+                    at += units[at:].index(unit)
+                unit_urls: Sequence[tuple[int, int]] = ()
+                if any(map(_EDITS, units)):
+                    # The window has a corrected word: its links, as in _find_in_units.
+                    if urls is None:
+                        urls = (
+                            [
+                                (window_start + m.start(), window_start + m.end())
+                                for m in _URL.finditer(window)
+                            ]
+                            if ("." in window or "@" in window)
+                            else []
+                        )
+                    unit_urls = urls
+                for candidate in candidates:
+                    mention = self._try(text, units, at - candidate.anchor, candidate, unit_urls)
+                    if mention is not None:
+                        found.append(mention)
+        return found
+
+    def _units(self, words: list[str], starts: list[int], low: int, high: int) -> list[_Unit]:
+        """The units of ``words[low:high]`` (``starts``: the words' offsets at the odd
+        indexes), as :meth:`_find_in_units` builds them."""
         units: list[_Unit] = []
+        known = self._parts
+        for index in range(low, high):
+            word = words[index]
+            parts = known.get(word)
+            if parts is None:
+                parts = self._word_parts(word)
+            offset = starts[2 * index + 1]
+            if not parts:
+                units.append((offset, offset + len(word), "", 0))
+                continue
+            last = 0
+            for start, end, canonical, edits in parts:
+                if start > last:
+                    units.append((offset + last, offset + start, "", 0))
+                units.append((offset + start, offset + end, canonical, edits))
+                last = end
+            if last < len(word):
+                units.append((offset + last, offset + len(word), "", 0))
+        return units
+
+    def _find_in_units(self, text: str, window_start: int, window_end: int) -> list[ProductMention]:
+        """Every name in ``text[window_start:window_end]``, overlapping ones included, from
+        the units of every word of the window."""
+        units: list[_Unit] = []
+        known = self._parts
         for match in _LETTERS.finditer(text, window_start, window_end):
-            parts = self._word_parts(match.group())
+            word = match.group()
+            parts = known.get(word)
+            if parts is None:
+                parts = self._word_parts(word)
             if not parts:
                 # A word that means nothing here still separates the words around it.
                 units.append((match.start(), match.end(), "", 0))
@@ -848,9 +966,12 @@ class ProductLexicon:
             if offset + last < match.end():
                 units.append((offset + last, match.end(), "", 0))
         window = text[window_start:window_end]
+        # Links matter only to a name found with a spelling correction (see _try): without a
+        # corrected word in the window, they are not looked for.
+        corrected = any(map(_EDITS, units))
         urls = (
             [(window_start + m.start(), window_start + m.end()) for m in _URL.finditer(window)]
-            if ("." in window or "@" in window)
+            if corrected and ("." in window or "@" in window)
             else []
         )
         found: list[ProductMention] = []
