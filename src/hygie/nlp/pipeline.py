@@ -180,9 +180,12 @@ class Triager:
         abuse_score = models.abusive.score(feats)
         kinds = tuple(k for k in ("insult", "threat", "hate", "defamation") if hits.get(k))
         if "threat" in kinds or "hate" in kinds:
-            # A threat or a slur is abuse whatever the model says; an insult word alone is
-            # left to the model (harsh criticism quotes "nul", "honte").
+            # A threat or a slur is abuse whatever the model says.
             abuse_score = max(abuse_score, 0.9)
+        elif kinds:
+            # An insult or an accusation from the lexicons (strong words only: "nul",
+            # "honte", "scandale" of harsh criticism are not there) raises the score.
+            abuse_score = max(abuse_score, 0.75)
         abusive = abuse_score >= self.abuse_threshold
         if abusive:
             if not kinds:
