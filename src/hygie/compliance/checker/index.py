@@ -261,6 +261,41 @@ class _Bucket:
 
 
 _Match = Callable[[str, int], "re.Match[str] | None"]
+#: ``\w+`` or ``\d+`` right before a ``\s`` that must match at least once (not ``\s*``,
+#: ``\s?``…) or before ``\b``.
+_RUN_BEFORE_END = re.compile(r"(?<!\\)\\([wd])\+(?=\\s(?![*?{])|\\b)")
+_TRIED: dict[re.Pattern[str], re.Pattern[str]] = {}
+
+
+def _parsed_shape(pattern: str, flags: int) -> str:
+    return repr(sre_parse.parse(pattern, flags).data).replace("POSSESSIVE_REPEAT", "MAX_REPEAT")
+
+
+def _tried(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    r"""``pattern`` as the index tries it: ``\w+`` or ``\d+`` right before ``\s`` (at least
+    one) or ``\b`` made possessive (``\w++``). The same matches: no character is both ``\w``
+    and ``\s`` (digits are word characters), so a run followed by a space or a word boundary
+    is always the whole run, and giving characters back (what the regex engine tries,
+    character by character, when what follows fails) never helps. Kept only when the
+    rewritten pattern parses to the same items but for that."""
+    tried = _TRIED.get(pattern)
+    if tried is None:
+        tried = pattern
+        body = pattern.pattern
+        if isinstance(body, str) and not pattern.flags & re.VERBOSE:
+            fast = _RUN_BEFORE_END.sub(r"\\\1++", body)
+            if fast != body:
+                try:
+                    if _parsed_shape(fast, pattern.flags) == _parsed_shape(body, pattern.flags):
+                        tried = re.compile(fast, pattern.flags)
+                except (re.error, RecursionError):
+                    tried = pattern
+        if len(_TRIED) > _STEPS_LIMIT:
+            _TRIED.clear()
+        _TRIED[pattern] = tried
+    return tried
+
+
 _INLINE_FLAGS = re.compile(r"\(\?[aiLmsux]+\)")
 _SCOPED_FLAGS = ((re.IGNORECASE, "i"), (re.DOTALL, "s"), (re.MULTILINE, "m"))
 
@@ -268,7 +303,7 @@ _SCOPED_FLAGS = ((re.IGNORECASE, "i"), (re.DOTALL, "s"), (re.MULTILINE, "m"))
 def _branch(entry: Entry) -> str | None:
     """``entry``'s pattern as a capturing branch of an alternation (its flags scoped to it),
     or ``None`` when it cannot be one (groups of its own, verbose or ASCII flags)."""
-    pattern = entry.pattern
+    pattern = _tried(entry.pattern)
     if pattern.groups or pattern.flags & (re.VERBOSE | re.ASCII | re.LOCALE):
         return None
     body = pattern.pattern
@@ -312,7 +347,7 @@ class _Trial:
         return cls(
             tuple(entry.name for entry in entries),
             entries,
-            tuple(entry.pattern.match for entry in entries),
+            tuple(_tried(entry.pattern).match for entry in entries),
             tests,
         )
 
@@ -346,7 +381,7 @@ def _steps(entries: tuple[Entry, ...]) -> tuple[_Step, ...]:
         if len(entries) >= _FIRST_ALTERNATION:
             steps = (_Trial.of(entries),)
         else:
-            steps = tuple((entry.name, entry.pattern.match) for entry in entries)
+            steps = tuple((entry.name, _tried(entry.pattern).match) for entry in entries)
         if len(_STEPS) > _STEPS_LIMIT:
             _STEPS.clear()
         _STEPS[entries] = steps
