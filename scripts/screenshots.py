@@ -31,6 +31,8 @@ SHOTS = [
     ("titulaire", "pharmacie-du-marche", "calendar/?view=week", "week.png"),
     ("titulaire", "pharmacie-du-marche", "compose/", "compliance.png"),
     ("titulaire", "pharmacie-du-marche", "approvals/workflows/", "workflows.png"),
+    ("titulaire", "pharmacie-du-marche", "safety/", "safety-list.png"),
+    ("titulaire", "pharmacie-du-marche", "triage/settings/", "triage-settings.png"),
 ]
 VIOLATING = (
     "Nouveau chez nous 😍 le Levothyrox, le meilleur pour votre thyroïde ! "
