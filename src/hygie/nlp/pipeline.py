@@ -38,8 +38,6 @@ from hygie.nlp.types import (
 
 MODEL_FILE = "data/triage-model.json.gz"
 SENTIMENTS: tuple[Sentiment, ...] = ("negative", "neutral", "positive")
-#: Special situations that only mean something with a medicine in the message.
-_NEEDS_PRODUCT = frozenset(SPECIAL_SITUATIONS)
 #: Quality words strong enough without a medicine named ("contrefaçon", "lot 4521").
 _STRONG_QUALITY = ("contref", "counterfeit", "lot", "batch", "fake")
 
@@ -163,7 +161,7 @@ class Triager:
         situations = []
         for name in SPECIAL_SITUATIONS:
             spans = a.special.get(name, [])
-            if spans and (has_product or name not in _NEEDS_PRODUCT):
+            if spans and has_product:  # a special situation needs a medicine
                 situations.append(name)
                 evidence[name] = a.evidence(spans, name)
 

@@ -239,7 +239,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     thresholds = {"adverse_event": 0.5, "abusive": 0.5, "medical_question": 0.5, "spam": 0.5}
     dev_path = args.own / "dev.jsonl"
     dev = read_own(dev_path) if dev_path.exists() else []
-    probe = Triager(models=models)
     if dev:
         scored = []
         for row in dev:
