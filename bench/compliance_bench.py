@@ -244,6 +244,13 @@ def main() -> int:
     context = CheckContext(audience="pharmacy", kind="post")
     findings = sum(len(checker.check(post, context).findings) for post in posts[:200])  # warm up
     ours_cpu, ours_wall = throughput(lambda post: checker.check(post, context), posts)
+    # The catalog's rules alone (no learned model), same posts: what the model costs.
+    rules_only = Checker(catalog, checker.lexicon, learned=False)
+    rules_only.check(posts[0], context)
+    rules_cpu, _rules_wall = throughput(lambda post: rules_only.check(post, context), posts)
+    consulted = sum(
+        1 for post in posts[:500] if rules_only.check(post, context).max_severity != "block"
+    )
     rules = naive_rules(catalog)
     naive_cpu, _naive_wall = throughput(lambda post: naive_check(rules, post), posts)
     figures: dict[str, Any] = {
@@ -253,6 +260,8 @@ def main() -> int:
         "findings_per_post": round(findings / 200, 2),
         "checker_posts_per_cpu_s": round(ours_cpu),
         "checker_posts_per_wall_s": round(ours_wall),
+        "rules_only_posts_per_cpu_s": round(rules_cpu),
+        "model_consulted_pct": round(100 * consulted / min(500, len(posts)), 1),
         "naive_posts_per_cpu_s": round(naive_cpu),
         "speedup_vs_naive": round(ours_cpu / naive_cpu, 1),
     }

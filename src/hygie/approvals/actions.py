@@ -114,6 +114,7 @@ def findings_snapshot(result: CheckResult) -> dict[str, Any]:
                 "suggestion": f.suggestion,
                 "does_not_fit": f.does_not_fit,
                 "exemption": f.exemption,
+                "detected_by": f.source,
                 "sources": [
                     {"label": c.label(), "url": c.url, "verified": c.verified} for c in f.citations
                 ],

@@ -181,7 +181,13 @@ def run(items: Iterable[Item], checker: Checker) -> Report:
     for item in items:
         engine = engines.get(item.products)
         if engine is None:
-            engine = Checker(checker.catalog, checker.lexicon, item.products)
+            engine = Checker(
+                checker.catalog,
+                checker.lexicon,
+                item.products,
+                model=checker.model,
+                learned=checker.model is not None,
+            )
             engines[item.products] = engine
         report.outcomes.append(Outcome(item, engine.check(item.text, item.context)))
     return report

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-def _sigmoid(x: float) -> float:
+def sigmoid(x: float) -> float:
     if x >= 0:
         return 1.0 / (1.0 + math.exp(-x))
     z = math.exp(x)
@@ -34,7 +34,7 @@ class LinearModel:
         total = self.bias
         for feature in features:
             total += weights.get(feature, 0.0)
-        return _sigmoid(total)
+        return sigmoid(total)
 
     def to_json(self, *, precision: int = 4, prune: float = 1e-3) -> dict[str, Any]:
         return {
@@ -118,7 +118,7 @@ def train_logistic(
             total = bias
             for f in features:
                 total += weights.get(f, 0.0)
-            gradient = (_sigmoid(total) - label) * weight
+            gradient = (sigmoid(total) - label) * weight
             bias_sq += gradient * gradient
             bias -= learning_rate * gradient / math.sqrt(bias_sq)
             for f in features:

@@ -19,6 +19,7 @@ from operator import attrgetter
 from hygie.compliance.checker import signals as detectors
 from hygie.compliance.checker.folding import Folded
 from hygie.compliance.checker.index import Entry, Hits, Index
+from hygie.compliance.checker.learned import Assessment, Evidence, RiskModel, default_model
 from hygie.compliance.checker.types import (
     CheckContext,
     CheckResult,
@@ -218,10 +219,21 @@ class Checker:
         catalog: Catalog | None = None,
         lexicon: ProductLexicon | None = None,
         products: Sequence[ProductInfo] = (),
+        *,
+        model: RiskModel | None = None,
+        learned: bool = True,
     ) -> None:
         self.catalog = catalog or default_catalog()
         self.lexicon = lexicon if lexicon is not None else ProductLexicon.load_default()
         self.products = tuple(products)
+        #: The learned second opinion (:mod:`.learned`), consulted when no rule blocks: the one
+        #: given, else the shipped one when it was trained on this catalog's version (its
+        #: features are the catalog's lexicon names); ``learned=False``: the rules alone.
+        if model is None and learned:
+            shipped = default_model()
+            if shipped is not None and shipped.catalog_version == self.catalog.version:
+                model = shipped
+        self.model = model if learned else None
         entries = [
             Entry(name, entry.pattern, entry.case_sensitive)
             for name, lexicon_ in self.catalog.lexicons.items()
@@ -292,6 +304,8 @@ class Checker:
             tuple[CheckContext, tuple[tuple[tuple[Rule, _RulePlan], ...], dict[int, bool]]] | None
         ) = None
         self._texts: dict[tuple[int, bool], _RuleText] = {}
+        #: The rules of a plan that can block (a trigger of block severity), by plan.
+        self._blocking: dict[int, tuple[tuple[tuple[Rule, _RulePlan], ...], tuple[str, ...]]] = {}
         self._statuses: dict[tuple[object, ...], frozenset[str]] = {}
         self._mentions: dict[tuple[object, ...], MissingMention] = {}
 
@@ -575,6 +589,14 @@ class Checker:
             findings.append(finding)
             for mention in finding.missing_mentions:
                 checklist.setdefault(mention.id, mention)
+        if self.model is not None and not any(f.severity == "block" for f in findings):
+            assessment = self.model.assess(
+                text,
+                self._evidence(analysis, parent, context, findings),
+                self._blocking_rules(plans),
+            )
+            if assessment is not None:
+                findings = self._with_assessment(findings, assessment, plans, lang)
         findings.sort(key=lambda f: (SEVERITY_RANK[f.severity], f.start, f.rule))
         return CheckResult(
             text=text,
@@ -588,6 +610,107 @@ class Checker:
                 "signals": sorted(analysis.signals),
             },
         )
+
+    def evidence(self, text: str, context: CheckContext | None = None) -> Evidence:
+        """What :mod:`.learned` reads of a draft: the rules' own analysis and findings (the
+        model left out), as the engine gives it to the model (for training)."""
+        context = context or CheckContext()
+        rules_only = self if self.model is None else self._rules_only()
+        result = rules_only.check(text, context)
+        analysis = rules_only.analyse(text, context.products)
+        if context.kind == "post":
+            analysis.signals.discard("possessive_product_mention")
+        analysis.signals.update(context.signals)
+        if context.parent_author and _names_author(text, context.parent_author):
+            analysis.signals.add("mentions_reviewer_name")
+        parent = rules_only.analyse(context.parent_text) if context.parent_text else None
+        return self._evidence(analysis, parent, context, result.findings)
+
+    def _rules_only(self) -> Checker:
+        return Checker(self.catalog, self.lexicon, self.products, learned=False)
+
+    @staticmethod
+    def _evidence(
+        analysis: Analysis,
+        parent: Analysis | None,
+        context: CheckContext,
+        findings: Iterable[Finding],
+    ) -> Evidence:
+        products: set[str] = set()
+        for hit in analysis.products:
+            products.add(hit.category)
+            products.update(f"{hit.category}:{status}" for status in hit.statuses)
+        return Evidence(
+            words=analysis.words,
+            kind=context.kind,
+            audience=context.audience,
+            lexicons=sorted(name for name in analysis.present if not name.startswith("\0")),
+            signals=sorted(analysis.signals),
+            products=sorted(products),
+            parent_lexicons=()
+            if parent is None
+            else sorted(name for name in parent.present if not name.startswith("\0")),
+            findings=[(f.rule, f.severity) for f in findings],
+        )
+
+    def _blocking_rules(self, plans: tuple[tuple[Rule, _RulePlan], ...]) -> tuple[str, ...]:
+        """The rules of ``plans`` with a trigger that blocks (in this context)."""
+        cached = self._blocking.get(id(plans))
+        if cached is not None and cached[0] is plans:
+            return cached[1]
+        found = tuple(
+            rule.id
+            for rule, plan in plans
+            if any((t.severity or rule.severity) == "block" for t, _needs in plan.triggers)
+        )
+        if len(self._blocking) > 1_000:
+            self._blocking.clear()
+        self._blocking[id(plans)] = (plans, found)
+        return found
+
+    def _with_assessment(
+        self,
+        findings: list[Finding],
+        assessment: Assessment,
+        plans: tuple[tuple[Rule, _RulePlan], ...],
+        lang: str,
+    ) -> list[Finding]:
+        """``findings`` with the model's blocking finding: the rule's own finding raised to
+        ``block``, or a new one on the sentence that weighs most."""
+        rule = next(rule for rule, _plan in plans if rule.id == assessment.rule)
+        english = lang == "en"
+        note = model_note(assessment.score, english)
+        for number, finding in enumerate(findings):
+            if finding.rule == rule.id:
+                findings[number] = replace(
+                    finding,
+                    severity="block",
+                    explanation=f"{note} {finding.explanation}",
+                    source="model",
+                    score=round(assessment.score, 4),
+                )
+                return findings
+        texts = self._texts.get((id(rule), english))
+        if texts is None:
+            texts = self._texts[(id(rule), english)] = _RuleText.of(rule, english)
+        start, end = assessment.span
+        findings.append(
+            Finding(
+                rule=rule.id,
+                severity="block",
+                start=start,
+                end=end,
+                title=texts.title,
+                message=texts.message,
+                explanation=f"{note} {texts.explanation}",
+                suggestion=texts.suggestion,
+                citations=texts.citations,
+                spans=(Span(start, end, "model"),),
+                source="model",
+                score=round(assessment.score, 4),
+            )
+        )
+        return findings
 
     def _apply(
         self,
@@ -923,6 +1046,20 @@ def _names_author(text: str, author: str) -> bool:
 
 
 @lru_cache(maxsize=1)
+def model_note(score: float, english: bool) -> str:
+    """What a finding of the learned model says first (see :mod:`.learned`)."""
+    percent = round(score * 100)
+    if english:
+        return (
+            f"Found by the learned model ({percent} % likely), not by a catalog wording: "
+            "re-read the highlighted passage with this rule in mind."
+        )
+    return (
+        f"Relevé par le modèle appris (probabilité {percent} %), pas par une formulation du "
+        "catalogue : relisez le passage surligné au regard de cette règle."
+    )
+
+
 def default_checker() -> Checker:
     """A checker with the packaged catalog and the shipped BDPM lexicon, built once."""
     return Checker()

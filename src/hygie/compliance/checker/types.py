@@ -134,9 +134,13 @@ class Finding:
     exemption: str | None = None
     #: Publishing on the context's network is refused: the mentions cannot fit its limit.
     does_not_fit: bool = False
+    #: ``rules`` (a catalog trigger held) or ``model`` (the learned model's opinion,
+    #: :mod:`hygie.compliance.checker.learned`, with its probability in ``score``).
+    source: str = "rules"
+    score: float | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "rule": self.rule,
             "severity": self.severity,
             "start": self.start,
@@ -145,6 +149,10 @@ class Finding:
             "suggestion": self.suggestion,
             "source": [c.label() for c in self.citations],
         }
+        if self.source == "model":
+            data["detected_by"] = "model"
+            data["model_score"] = self.score
+        return data
 
 
 @dataclass(frozen=True, slots=True)

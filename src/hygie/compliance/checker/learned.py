@@ -1,0 +1,251 @@
+"""A learned second opinion for the violations no phrase list can enumerate.
+
+The catalog's triggers find what can be named: a prescription brand next to a call to action, a
+contest word, a price. Many violations are implied instead: a brand "qui vous attend derrière le
+comptoir 😉", a customer's story, a reply that lets slip someone's treatment. The research note
+(§3) asks for language models on those implicit claims; this module is that model, kept small,
+pure Python and deterministic.
+
+:class:`RiskModel` holds two kinds of logistic models over the same sparse features
+(:func:`features`: the draft's words, word stems and word pairs, the catalog's lexicons and
+signals the engine found, the products' statuses, the draft's kind and audience, what the parent
+says, and the rules the engine already fired):
+
+- ``block``: the probability that a careful regulatory pharmacist would refuse the draft;
+- ``rules``: for each rule that can block, the probability that it applies, used to cite the
+  rule the draft most likely breaks when the engine itself found no blocking rule.
+
+It is trained by ``python -m hygie.compliance.training`` on the development sets under
+``eval/compliance`` (never the held-out test set), which also chooses the threshold by
+cross-validation across those sets, and saved as ``data/compliance-model.json.gz`` with its
+version. The engine consults it only when its own rules found no block (:mod:`.engine`), and the
+finding it adds says so (``source = "model"``, with the score).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from itertools import pairwise, repeat
+from pathlib import Path
+from typing import Any
+
+from hygie.compliance.rules.catalog import fold
+from hygie.nlp.model import LinearModel, sigmoid
+
+MODEL_PATH = Path(__file__).with_name("data") / "compliance-model.json.gz"
+#: Bumped whenever :func:`features` changes: a model trained on other features is refused.
+FEATURES_VERSION = 1
+#: Words shorter than this are their own stem.
+_STEM = 5
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What the engine knows about a draft, as the model reads it.
+
+    ``words`` are the folded words in order; ``lexicons`` the catalog lexicons with a hit,
+    ``signals`` the detectors that fired, ``products`` ``category:status`` tokens (and the bare
+    category) of the products named or linked, ``parent_lexicons`` the lexicons found in the
+    text replied to, ``findings`` the engine's own ``(rule, severity)`` pairs.
+    """
+
+    words: Sequence[str]
+    kind: str
+    audience: str
+    lexicons: Iterable[str] = ()
+    signals: Iterable[str] = ()
+    products: Iterable[str] = ()
+    parent_lexicons: Iterable[str] = ()
+    findings: Iterable[tuple[str, str]] = ()
+
+
+def word_features(words: Sequence[str]) -> set[str]:
+    """Words, their stems (the first five letters of longer words: "soulage", "soulagez" and
+    "soulagement" share one) and adjacent word pairs."""
+    out = {f"w:{w}" for w in words}
+    out.update(f"s:{w[:_STEM]}" for w in words if len(w) > _STEM)
+    out.update(f"b:{a} {b}" for a, b in pairwise(words))
+    return out
+
+
+def structural_features(evidence: Evidence) -> set[str]:
+    """The features that are not words: kind, audience, lexicons, products, signals, the
+    parent's lexicons and the engine's findings."""
+    kind = evidence.kind
+    out = {f"k:{kind}", f"a:{evidence.audience}"}
+    structural = [f"L:{name}" for name in evidence.lexicons]
+    structural.extend(f"P:{token}" for token in evidence.products)
+    out.update(structural)
+    # The same word list means something else in a reply than in a post.
+    out.update(f"k:{kind}:{item}" for item in structural)
+    out.update(f"S:{name}" for name in evidence.signals)
+    out.update(f"PL:{name}" for name in evidence.parent_lexicons)
+    for rule, severity in evidence.findings:
+        out.add(f"F:{rule}")
+        out.add(f"F:{rule}:{severity}")
+    return out
+
+
+def features(evidence: Evidence) -> set[str]:
+    """The sparse binary features of a draft (see :class:`Evidence`)."""
+    return word_features(evidence.words) | structural_features(evidence)
+
+
+class _FastScorer:
+    """:meth:`LinearModel.score` of :func:`features` without building the word features'
+    strings: the weights of words, stems and word pairs are looked up by the word itself (a
+    pair by its tuple), at C speed; the same sum, in another order."""
+
+    __slots__ = ("bias", "other", "pairs", "stems", "words")
+
+    def __init__(self, model: LinearModel) -> None:
+        self.bias = model.bias
+        self.words: dict[str, float] = {}
+        self.stems: dict[str, float] = {}
+        self.pairs: dict[tuple[str, ...], float] = {}
+        self.other: dict[str, float] = {}
+        for feature, weight in model.weights.items():
+            if feature.startswith("w:"):
+                self.words[feature[2:]] = weight
+            elif feature.startswith("s:"):
+                self.stems[feature[2:]] = weight
+            elif feature.startswith("b:"):
+                self.pairs[tuple(feature[2:].split(" "))] = weight
+            else:
+                self.other[feature] = weight
+
+    def total(self, evidence: Evidence) -> float:
+        words = evidence.words
+        unique = set(words)
+        zeros = repeat(0.0)
+        total = self.bias + sum(map(self.words.get, unique, zeros))
+        total += sum(map(self.stems.get, {w[:_STEM] for w in unique if len(w) > _STEM}, zeros))
+        total += sum(map(self.pairs.get, set(pairwise(words)), zeros))
+        total += sum(map(self.other.get, structural_features(evidence), zeros))
+        return total
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """The model's opinion of one draft: it would be refused (``score`` ≥ the threshold) and
+    ``rule`` is the blocking rule it most likely breaks (``rule_score``); ``span`` is the
+    sentence that weighs most towards refusal."""
+
+    score: float
+    rule: str
+    rule_score: float
+    span: tuple[int, int]
+
+
+@dataclass
+class RiskModel:
+    version: str
+    threshold: float
+    block: LinearModel
+    rules: Mapping[str, LinearModel]
+    catalog_version: str = ""
+    trained_on: Mapping[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def _scorer(self) -> _FastScorer:
+        return _FastScorer(self.block)
+
+    def block_score(self, evidence: Evidence) -> float:
+        """The probability that the draft would be refused (``block``)."""
+        return sigmoid(self._scorer.total(evidence))
+
+    def assess(
+        self,
+        text: str,
+        evidence: Evidence,
+        candidates: Sequence[str],
+        *,
+        threshold: float | None = None,
+    ) -> Assessment | None:
+        """The assessment of a draft the engine did not block, or ``None`` when the model would
+        not block it either or no candidate rule (one that may block this draft) has a model."""
+        limit = self.threshold if threshold is None else threshold
+        score = self.block_score(evidence)
+        if score < limit:
+            return None
+        feats = features(evidence)
+        scored = [(self.rules[r].score(feats), r) for r in candidates if r in self.rules]
+        if not scored:
+            return None
+        rule_score, rule = max(scored, key=lambda item: (item[0], item[1]))
+        return Assessment(score, rule, rule_score, self.heaviest_sentence(text))
+
+    def heaviest_sentence(self, text: str) -> tuple[int, int]:
+        """The span of the sentence whose words weigh most towards refusal (the whole text when
+        none weighs for it)."""
+        weights = self.block.weights
+        best, span = 0.0, (0, len(text))
+        for match in _SENTENCE.finditer(text):
+            words = [fold(w) for w in _WORD.findall(match.group())]
+            weight = sum(weights.get(f, 0.0) for f in word_features(words))
+            if weight > best:
+                start, end = match.span()
+                # Trim the spaces around the sentence.
+                chunk = match.group()
+                start += len(chunk) - len(chunk.lstrip())
+                end -= len(chunk) - len(chunk.rstrip())
+                best, span = weight, (start, end)
+        return span
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": "hygie-compliance-model",
+            "features_version": FEATURES_VERSION,
+            "version": self.version,
+            "catalog_version": self.catalog_version,
+            "threshold": self.threshold,
+            "trained_on": dict(self.trained_on),
+            "block": self.block.to_json(),
+            "rules": {rule: model.to_json() for rule, model in sorted(self.rules.items())},
+        }
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> RiskModel:
+        if doc.get("format") != "hygie-compliance-model":
+            raise ValueError("not a Hygie compliance model")
+        if doc.get("features_version") != FEATURES_VERSION:
+            raise ValueError(
+                f"compliance model built with features v{doc.get('features_version')}, "
+                f"this code computes v{FEATURES_VERSION}: retrain it "
+                "(python -m hygie.compliance.training)"
+            )
+        return cls(
+            version=str(doc["version"]),
+            threshold=float(doc["threshold"]),
+            block=LinearModel.from_json(doc["block"]),
+            rules={rule: LinearModel.from_json(m) for rule, m in doc["rules"].items()},
+            catalog_version=str(doc.get("catalog_version", "")),
+            trained_on=doc.get("trained_on", {}),
+        )
+
+    def save(self, path: Path = MODEL_PATH) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = json.dumps(self.to_json(), ensure_ascii=False, sort_keys=True, indent=0)
+        # mtime=0: the same model gives the same bytes.
+        with path.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as out:
+            out.write(data.encode("utf-8"))
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> RiskModel:
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            return cls.from_json(json.load(handle))
+
+
+@lru_cache(maxsize=1)
+def default_model() -> RiskModel | None:
+    """The model shipped with the package, or ``None`` when it is absent (the rules alone)."""
+    if not MODEL_PATH.exists():
+        return None
+    return RiskModel.load(MODEL_PATH)

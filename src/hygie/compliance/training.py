@@ -1,0 +1,212 @@
+"""Rebuild the compliance checker's learned model (:mod:`hygie.compliance.checker.learned`).
+
+One command, from a checkout::
+
+    .venv/bin/python -m hygie.compliance.training            # train, print, save
+    .venv/bin/python -m hygie.compliance.training --dry-run  # print only
+
+It reads every development set ``eval/compliance/dev*.jsonl`` (never ``test.jsonl``, the
+held-out set: it is refused), runs the rules alone on each text, and:
+
+1. **cross-validates across the sets**: for each set, a block model trained on the other sets
+   scores that set's texts, so that every text gets a score from a model that never saw it (and
+   whose authors it never read);
+2. **chooses the threshold** on those out-of-fold scores: the lowest one at which rules and
+   model together refuse at most ``--max-false-blocks`` of the compliant texts (``ok`` or
+   ``warn``), and prints block recall and false blocks per set, rules alone and with the model;
+3. trains the final block model and one model per blocking rule on all the sets, and saves them
+   with a version, the catalog version and the threshold.
+
+Pure Python, deterministic: the same sets and catalog give the same file (its version is
+the catalog's and a digest of the sets and settings).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from hygie.compliance.checker import Checker, ProductInfo
+from hygie.compliance.checker.learned import MODEL_PATH, RiskModel, features
+from hygie.compliance.evaluation import Item, read_items, wilson
+from hygie.compliance.rules.catalog import Catalog, default_catalog
+from hygie.nlp.model import LinearModel, train_logistic
+
+DEFAULT_SETS = Path(__file__).resolve().parents[3] / "eval" / "compliance"
+#: Training settings (AdaGrad logistic regression, :func:`hygie.nlp.model.train_logistic`).
+EPOCHS = 15
+L2 = 1e-4
+RULE_EPOCHS = 10
+#: A rule needs this many positive texts for a model of its own.
+MIN_POSITIVES = 4
+#: Weights smaller than this are dropped from the saved per-rule models (the file stays small;
+#: they only choose which rule to cite).
+RULE_PRUNE = 0.1
+THRESHOLDS = tuple(round(0.3 + 0.025 * step, 3) for step in range(27))  # 0.30 … 0.95
+
+
+@dataclass(frozen=True)
+class Example:
+    item: Item
+    features: frozenset[str]
+    rules_block: bool
+
+    @property
+    def block(self) -> bool:
+        return self.item.expected_severity == "block"
+
+    @property
+    def compliant(self) -> bool:
+        return self.item.expected_severity in ("ok", "warn")
+
+
+def examples(items: Sequence[Item], catalog: Catalog) -> list[Example]:
+    """Each item with the features the engine gives the model and whether the rules alone
+    block it."""
+    engines: dict[tuple[ProductInfo, ...], Checker] = {}
+    out = []
+    for item in items:
+        engine = engines.get(item.products)
+        if engine is None:
+            engine = Checker(catalog, products=item.products, learned=False)
+            engines[item.products] = engine
+        evidence = engine.evidence(item.text, item.context)
+        rules_block = any(severity == "block" for _rule, severity in evidence.findings)
+        out.append(Example(item, frozenset(features(evidence)), rules_block))
+    return out
+
+
+def train_block(train: Sequence[Example]) -> LinearModel:
+    data = [(sorted(e.features), int(e.block), 1.0) for e in train]
+    return train_logistic(data, epochs=EPOCHS, l2=L2)
+
+
+def rule_features(feats: frozenset[str]) -> list[str]:
+    """What a per-rule model reads: the structural features and the word stems (words and
+    word pairs are left to the block model; the rule models only choose the rule to cite)."""
+    return [f for f in feats if not f.startswith(("w:", "b:"))]
+
+
+def blocking_rules(catalog: Catalog) -> set[str]:
+    return {
+        rule.id
+        for rule in catalog.rules
+        if any((t.severity or rule.severity) == "block" for t in rule.triggers)
+    }
+
+
+def outcome(rows: Sequence[tuple[Example, float]], threshold: float) -> tuple[int, int, int, int]:
+    """(blocks found, blocks expected, compliant texts blocked, compliant texts)."""
+    found = expected = false = compliant = 0
+    for example, score in rows:
+        refused = example.rules_block or score >= threshold
+        if example.block:
+            expected += 1
+            found += refused
+        elif example.compliant:
+            compliant += 1
+            false += refused
+    return found, expected, false, compliant
+
+
+def _pct(part: int, whole: int) -> str:
+    if not whole:
+        return "—"
+    low, high = wilson(part, whole)
+    return f"{part}/{whole} = {100 * part / whole:.1f} % (CI {100 * low:.1f}–{100 * high:.1f})"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m hygie.compliance.training")
+    parser.add_argument("--sets", type=Path, default=DEFAULT_SETS, help="folder of dev*.jsonl")
+    parser.add_argument("--out", type=Path, default=MODEL_PATH)
+    parser.add_argument("--max-false-blocks", type=float, default=0.03)
+    parser.add_argument("--dry-run", action="store_true", help="print, do not save")
+    args = parser.parse_args(argv)
+
+    paths = sorted(args.sets.glob("dev*.jsonl"))
+    if not paths:
+        parser.error(f"no dev*.jsonl in {args.sets}")
+    catalog = default_catalog()
+    sets: dict[str, list[Example]] = {}
+    digest = hashlib.sha256()
+    for path in paths:
+        if path.name.startswith("test"):
+            parser.error("the held-out test set is never trained on")
+        digest.update(path.read_bytes())
+        sets[path.stem] = examples(list(read_items(path, path.stem)), catalog)
+        print(f"{path.name}: {len(sets[path.stem])} texts", file=sys.stderr)
+
+    # 1. Out-of-fold scores: each set scored by a model trained on the others.
+    oof: dict[str, list[tuple[Example, float]]] = {}
+    for held in sets:
+        model = train_block([e for name, rows in sets.items() if name != held for e in rows])
+        oof[held] = [(e, model.score(e.features)) for e in sets[held]]
+    pooled = [row for rows in oof.values() for row in rows]
+
+    # 2. The threshold: the lowest one within the false-block budget (pooled out-of-fold).
+    threshold = THRESHOLDS[-1]
+    for candidate in THRESHOLDS:
+        _found, _expected, false, compliant = outcome(pooled, candidate)
+        if compliant and false / compliant <= args.max_false_blocks:
+            threshold = candidate
+            break
+    print(f"\nCross-validation across sets (out-of-fold), threshold {threshold}:")
+    print("| set | block recall, rules | with model | false blocks, rules | with model |")
+    print("|---|---|---|---|---|")
+    for name, rows in [*oof.items(), ("all", pooled)]:
+        r_found, expected, r_false, compliant = outcome(rows, 2.0)
+        m_found, _e, m_false, _c = outcome(rows, threshold)
+        print(
+            f"| {name} | {_pct(r_found, expected)} | {_pct(m_found, expected)} "
+            f"| {_pct(r_false, compliant)} | {_pct(m_false, compliant)} |"
+        )
+    print("\nThreshold sweep (all sets, out-of-fold): threshold, block recall, false blocks")
+    for candidate in THRESHOLDS[::2]:
+        found, expected, false, compliant = outcome(pooled, candidate)
+        print(f"  {candidate:.3f}  {found}/{expected}  {false}/{compliant}")
+
+    # 3. The final models, on every set.
+    everything = [e for rows in sets.values() for e in rows]
+    block = train_block(everything)
+    rules: dict[str, LinearModel] = {}
+    for rule in sorted(blocking_rules(catalog)):
+        positives = sum(1 for e in everything if rule in e.item.expected_rules)
+        if positives < MIN_POSITIVES:
+            continue
+        data = [
+            (sorted(rule_features(e.features)), int(rule in e.item.expected_rules), 1.0)
+            for e in everything
+        ]
+        trained = train_logistic(data, epochs=RULE_EPOCHS, l2=L2)
+        rules[rule] = LinearModel.from_json(trained.to_json(prune=RULE_PRUNE))
+    block = LinearModel.from_json(block.to_json())
+    digest.update(json.dumps([EPOCHS, L2, RULE_EPOCHS, catalog.version]).encode())
+    version = f"{catalog.version}-{digest.hexdigest()[:8]}"
+    risk = RiskModel(
+        version=version,
+        threshold=threshold,
+        block=block,
+        rules=rules,
+        catalog_version=catalog.version,
+        trained_on={name: len(rows) for name, rows in sets.items()},
+    )
+    print(
+        f"\nModel {version}: catalog {catalog.version}, block model "
+        f"{len(block.weights)} weights, {len(rules)} rule models "
+        f"({sum(len(m.weights) for m in rules.values())} weights)"
+    )
+    if args.dry_run:
+        return 0
+    risk.save(args.out)
+    print(f"saved {args.out} ({args.out.stat().st_size} bytes)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

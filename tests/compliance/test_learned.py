@@ -1,0 +1,165 @@
+"""The learned second opinion: it speaks only when no rule blocks, cites a rule that can block
+the draft in its context, points at the sentence that weighs most, says it is the model, and
+the shipped model was trained on the catalog in force. Pure Python, no database."""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from hygie.compliance.checker import CheckContext, Checker
+from hygie.compliance.checker.learned import (
+    FEATURES_VERSION,
+    Evidence,
+    RiskModel,
+    default_model,
+    features,
+)
+from hygie.compliance.rules import default_catalog
+from hygie.nlp.model import LinearModel
+
+CATALOG = default_catalog()
+
+
+def toy_model(threshold: float = 0.5) -> RiskModel:
+    """Refuses a draft with the word "miraculeux" (and little else), cites FR-MED-04 for
+    pharmacy posts when it can, else any other rule it knows."""
+    block = LinearModel({"w:miraculeux": 6.0, "b:effet miraculeux": 1.0}, bias=-4.0)
+    rules = {
+        "FR-MED-04": LinearModel({"s:mirac": 3.0}, bias=-1.0),
+        "FR-PHARMA-01": LinearModel({}, bias=-2.0),
+    }
+    return RiskModel(
+        version="test", threshold=threshold, block=block, rules=rules, catalog_version="any"
+    )
+
+
+@pytest.fixture(scope="module")
+def lexicon():  # type: ignore[no-untyped-def]
+    return Checker(learned=False).lexicon
+
+
+def test_the_fast_score_equals_the_model_applied_to_the_features() -> None:
+    model = default_model()
+    assert model is not None
+    checker = Checker(learned=False)
+    texts = [
+        ("Le Doliprane, le meilleur contre la fièvre ! Venez vite 😍", "post", None),
+        ("Merci pour votre avis, à bientôt pour votre Levothyrox", "review_reply", "★★★★★ top"),
+        ("Our serum makes acne disappear in 10 days", "post", None),
+    ]
+    for text, kind, parent in texts:
+        evidence = checker.evidence(text, CheckContext(kind=kind, parent_text=parent))
+        assert model.block_score(evidence) == pytest.approx(
+            model.block.score(features(evidence)), abs=1e-12
+        )
+
+
+def test_a_draft_no_rule_blocks_is_blocked_when_the_model_is_sure_and_the_finding_says_so(
+    lexicon: object,
+) -> None:
+    checker = Checker(lexicon=lexicon, model=toy_model())  # type: ignore[arg-type]
+    text = "Bonjour à tous. Cette crème a un effet miraculeux sur la peau. Bonne journée !"
+    result = checker.check(text, CheckContext(audience="pharmacy", kind="post"))
+    model_findings = [f for f in result.findings if f.source == "model"]
+    assert result.max_severity == "block"
+    assert [f.rule for f in model_findings] == ["FR-MED-04"]
+    finding = model_findings[0]
+    assert text[finding.start : finding.end] == "Cette crème a un effet miraculeux sur la peau."
+    assert finding.score is not None and finding.score > 0.5
+    assert finding.citations  # the rule's own legal sources
+    line = finding.as_json()
+    assert line["detected_by"] == "model" and line["model_score"] == finding.score
+
+
+def test_the_model_is_not_consulted_when_a_rule_already_blocks(lexicon: object) -> None:
+    checker = Checker(lexicon=lexicon, model=toy_model(threshold=0.0))  # type: ignore[arg-type]
+    text = "Grand concours : gagnez un coffret miraculeux, tirage au sort samedi !"
+    result = checker.check(text, CheckContext(audience="pharmacy", kind="post"))
+    assert result.max_severity == "block"
+    assert all(f.source == "rules" for f in result.findings)
+
+
+def test_below_its_threshold_the_model_adds_nothing(lexicon: object) -> None:
+    checker = Checker(lexicon=lexicon, model=toy_model())  # type: ignore[arg-type]
+    rules_only = Checker(lexicon=lexicon, learned=False)  # type: ignore[arg-type]
+    text = "Pensez à bien vous hydrater pendant la canicule, et protégez les plus fragiles."
+    context = CheckContext(audience="pharmacy", kind="post")
+    assert checker.check(text, context) == rules_only.check(text, context)
+
+
+def test_the_model_only_cites_a_rule_that_can_block_this_draft(lexicon: object) -> None:
+    # A company reply: FR-MED-04 applies to companies too, FR-PHARMA-01 does not.
+    checker = Checker(lexicon=lexicon, model=toy_model())  # type: ignore[arg-type]
+    result = checker.check(
+        "Un effet miraculeux, vraiment.", CheckContext(audience="company", kind="reply")
+    )
+    rules = {f.rule for f in result.findings if f.source == "model"}
+    applicable = {rule.id for rule in CATALOG.rules_for("company", "reply", ("FR",))}
+    assert rules and rules <= applicable
+
+
+def test_a_rule_finding_the_model_escalates_keeps_its_spans_and_becomes_a_block(
+    lexicon: object,
+) -> None:
+    model = toy_model()
+    model.rules = {"FR-PHARMA-02": LinearModel({}, bias=3.0)}
+    checker = Checker(lexicon=lexicon, model=model)  # type: ignore[arg-type]
+    rules_only = Checker(lexicon=lexicon, learned=False)  # type: ignore[arg-type]
+    text = "PRIX CASSÉS !!! -50 % sur toute la parapharmacie, un effet miraculeux"
+    context = CheckContext(audience="pharmacy", kind="post")
+    before = {f.rule: f for f in rules_only.check(text, context).findings}
+    after = {f.rule: f for f in checker.check(text, context).findings}
+    assert before["FR-PHARMA-02"].severity == "needs_approval"
+    assert after["FR-PHARMA-02"].severity == "block"
+    assert after["FR-PHARMA-02"].source == "model"
+    assert after["FR-PHARMA-02"].spans == before["FR-PHARMA-02"].spans
+    assert after["FR-PHARMA-06"] == before["FR-PHARMA-06"]  # warn-only rules are never cited
+
+
+def test_rules_only_checks_ignore_any_model(lexicon: object) -> None:
+    checker = Checker(lexicon=lexicon, model=toy_model(threshold=0.0), learned=False)  # type: ignore[arg-type]
+    assert checker.model is None
+
+
+def test_the_shipped_model_was_trained_on_the_catalog_in_force() -> None:
+    model = default_model()
+    assert model is not None, "run: python -m hygie.compliance.training"
+    assert model.catalog_version == CATALOG.version, (
+        "the catalog changed since the model was trained: run python -m hygie.compliance.training"
+    )
+    assert Checker().model is model
+    assert "test" not in model.trained_on
+    blocking = {
+        rule.id
+        for rule in CATALOG.rules
+        if any((t.severity or rule.severity) == "block" for t in rule.triggers)
+    }
+    assert set(model.rules) <= blocking
+    assert 0.5 <= model.threshold < 1
+
+
+def test_a_checker_with_another_catalog_version_does_not_use_the_shipped_model() -> None:
+    # The same rules under another version: the model's features may not mean the same.
+    assert default_model() is not None
+    assert Checker(dataclasses.replace(CATALOG, version="0000.00.0")).model is None
+
+
+def test_a_model_file_round_trips_and_one_built_on_other_features_is_refused(
+    tmp_path: Path,
+) -> None:
+    model = toy_model()
+    path = tmp_path / "model.json.gz"
+    model.save(path)
+    again = RiskModel.load(path)
+    assert again.to_json() == model.to_json()
+    evidence = Evidence(words=["effet", "miraculeux"], kind="post", audience="pharmacy")
+    assert again.block_score(evidence) == pytest.approx(model.block_score(evidence))
+    doc = json.loads(gzip.decompress(path.read_bytes()))
+    doc["features_version"] = FEATURES_VERSION + 1
+    with pytest.raises(ValueError, match="retrain"):
+        RiskModel.from_json(doc)
