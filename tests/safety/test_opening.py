@@ -54,6 +54,27 @@ def test_the_triage_opens_a_case_with_no_user_and_its_suggestions(
     assert event.after["automatically"] is True
 
 
+def test_a_special_situation_or_complaint_without_a_named_product_opens_no_case(
+    patient_message: InboxItem,
+) -> None:
+    from hygie.triage.actions import needs_safety
+
+    pregnancy = Triage(item=patient_message, adverse_event=False, special_situations=["pregnancy"])
+    complaint = Triage(item=patient_message, adverse_event=False, quality_complaint=True)
+    for reading in (pregnancy, complaint):
+        assert needs_safety(reading) is False  # type: ignore[arg-type]
+        assert do_open_case_from_triage(patient_message, triage=reading) is None
+    assert not SafetyCase.objects.filter(source_item=patient_message).exists()
+    named = Triage(
+        item=patient_message,
+        adverse_event=False,
+        special_situations=["pregnancy"],
+        products=["Doliprane 1000"],
+    )
+    assert needs_safety(named) is True  # type: ignore[arg-type]
+    assert do_open_case_from_triage(patient_message, triage=named) is not None
+
+
 def test_the_real_triage_opens_the_case_while_the_message_is_stored(channel_a: Channel) -> None:
     item = receive_patient(channel_a)
 

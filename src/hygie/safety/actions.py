@@ -307,16 +307,26 @@ def do_open_case_from_item(item: InboxItem, *, acting_user: User, note: str = ""
     return _open(item, acting_user=acting_user, note=note, triage=None)
 
 
+def reportable(triage: TriageFindings) -> bool:
+    """What goes to the pharmacovigilance officer: a possible adverse event, or a special
+    situation or a quality complaint about a named product (GVP VI: special situations are
+    reportable even without a reaction). The one rule, for the triage and for safety."""
+    return bool(
+        triage.adverse_event
+        or (triage.special_situations and triage.products)
+        or (triage.quality_complaint and triage.products)
+    )
+
+
 @transaction.atomic
 def do_open_case_from_triage(item: InboxItem, *, triage: TriageFindings) -> SafetyCase | None:
     """The triage flagged ``item``: open its case (no user), unless it has one already.
 
-    Returns None when the triage found neither a possible adverse event, nor a special
-    situation, nor a product complaint; the existing case when there is one (its criteria get
-    the triage's suggestions if a member opened it before the triage ran, once).
+    Returns None when the triage found nothing :func:`reportable`; the existing case when
+    there is one (its criteria get the triage's suggestions if a member opened it before the
+    triage ran, once).
     """
-    flagged = bool(triage.adverse_event or triage.special_situations or triage.quality_complaint)
-    if not flagged or item.direction != Direction.INBOUND:
+    if not reportable(triage) or item.direction != Direction.INBOUND:
         return None
     Organization.objects.select_for_update().get(pk=item.organization_id)
     existing = SafetyCase.objects.filter(source_item=item).first()

@@ -62,14 +62,11 @@ def _summary(row: MessageTriage) -> dict[str, Any]:
 
 
 def needs_safety(row: MessageTriage) -> bool:
-    """A possible adverse event, a special situation with a medicine, or a quality complaint:
-    all go to the pharmacovigilance officer (GVP VI: special situations are reportable even
-    without a reaction)."""
-    return (
-        row.adverse_event
-        or bool(row.special_situations and row.products)
-        or (row.quality_complaint and bool(row.products))
-    )
+    """Whether the reading goes to the pharmacovigilance officer (the safety app's one rule,
+    :func:`hygie.safety.actions.reportable`)."""
+    from hygie.safety.actions import reportable
+
+    return reportable(row)
 
 
 @transaction.atomic
