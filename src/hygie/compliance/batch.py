@@ -161,13 +161,18 @@ def main(argv: list[str] | None = None) -> int:
         "standard input, one JSON line per input on standard output.",
     )
     parser.add_argument("--products", help="a JSON file of the organisation's own products")
+    parser.add_argument(
+        "--rules-only",
+        action="store_true",
+        help="the catalog's rules alone, without the learned second opinion",
+    )
     ns = parser.parse_args(argv)
     try:
         products = load_products(ns.products) if ns.products else []
     except (OSError, json.JSONDecodeError, InputError) as error:
         print(f"hygie check: {error}", file=sys.stderr)
         return 2
-    checker = Checker(products=products)
+    checker = Checker(products=products, learned=not ns.rules_only)
     stdin = sys.stdin
     if hasattr(stdin, "reconfigure"):
         stdin.reconfigure(encoding="utf-8", errors="replace")

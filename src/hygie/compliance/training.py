@@ -11,9 +11,11 @@ held-out set: it is refused), runs the rules alone on each text, and:
 1. **cross-validates across the sets**: for each set, a block model trained on the other sets
    scores that set's texts, so that every text gets a score from a model that never saw it (and
    whose authors it never read);
-2. **chooses the threshold** on those out-of-fold scores: the lowest one at which rules and
-   model together refuse at most ``--max-false-blocks`` of the compliant texts (``ok`` or
-   ``warn``), and prints block recall and false blocks per set, rules alone and with the model;
+2. **chooses the threshold** on those out-of-fold scores: among those at which the model
+   refuses at most ``--max-added-false-blocks`` of the compliant texts (``ok`` or ``warn``)
+   on top of those the rules already refuse, the one that finds the most blocks (the highest
+   of equals: fewer false blocks), and prints block recall and false blocks per set,
+   rules alone and with the model;
 3. trains the final block model and one model per blocking rule on all the sets, and saves them
    with a version, the catalog version and the threshold.
 
@@ -89,7 +91,58 @@ def train_block(train: Sequence[Example]) -> LinearModel:
 def rule_features(feats: frozenset[str]) -> list[str]:
     """What a per-rule model reads: the structural features and the word stems (words and
     word pairs are left to the block model; the rule models only choose the rule to cite)."""
-    return [f for f in feats if not f.startswith(("w:", "b:"))]
+    return sorted(f for f in feats if not f.startswith(("w:", "b:")))
+
+
+def fit(train: Sequence[Example], catalog: Catalog, threshold: float = 1.0) -> RiskModel:
+    """The block model and one model per blocking rule with enough positive texts."""
+    block = LinearModel.from_json(train_block(train).to_json())
+    rules: dict[str, LinearModel] = {}
+    reduced = [rule_features(e.features) for e in train]
+    for rule in sorted(blocking_rules(catalog)):
+        labels = [int(rule in e.item.expected_rules) for e in train]
+        if sum(labels) < MIN_POSITIVES:
+            continue
+        trained = train_logistic(
+            list(zip(reduced, labels, [1.0] * len(labels), strict=True)),
+            epochs=RULE_EPOCHS,
+            l2=L2,
+        )
+        rules[rule] = LinearModel.from_json(trained.to_json(prune=RULE_PRUNE))
+    return RiskModel(
+        version="",
+        threshold=threshold,
+        block=block,
+        rules=rules,
+        catalog_version=catalog.version,
+    )
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A held-out text as the engine with a fold's model sees it: the model's score when it
+    would cite a rule (``-1``: it would not, whatever the threshold) and the rule cited."""
+
+    example: Example
+    score: float
+    rule: str | None
+
+
+def held_out(examples_: Sequence[Example], model: RiskModel, catalog: Catalog) -> list[Scored]:
+    engines: dict[tuple[ProductInfo, ...], Checker] = {}
+    out = []
+    for example in examples_:
+        item = example.item
+        engine = engines.get(item.products)
+        if engine is None:
+            engine = Checker(catalog, products=item.products, model=model)
+            engines[item.products] = engine
+        _result, assessment = engine.assess(item.text, item.context, threshold=0.0)
+        if assessment is None:
+            out.append(Scored(example, -1.0, None))
+        else:
+            out.append(Scored(example, assessment.score, assessment.rule))
+    return out
 
 
 def blocking_rules(catalog: Catalog) -> set[str]:
@@ -100,11 +153,12 @@ def blocking_rules(catalog: Catalog) -> set[str]:
     }
 
 
-def outcome(rows: Sequence[tuple[Example, float]], threshold: float) -> tuple[int, int, int, int]:
+def outcome(rows: Sequence[Scored], threshold: float) -> tuple[int, int, int, int]:
     """(blocks found, blocks expected, compliant texts blocked, compliant texts)."""
     found = expected = false = compliant = 0
-    for example, score in rows:
-        refused = example.rules_block or score >= threshold
+    for row in rows:
+        example = row.example
+        refused = example.rules_block or row.score >= threshold
         if example.block:
             expected += 1
             found += refused
@@ -125,7 +179,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m hygie.compliance.training")
     parser.add_argument("--sets", type=Path, default=DEFAULT_SETS, help="folder of dev*.jsonl")
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
-    parser.add_argument("--max-false-blocks", type=float, default=0.03)
+    parser.add_argument(
+        "--max-added-false-blocks",
+        type=float,
+        default=0.015,
+        help="share of the compliant texts the model may refuse on top of the rules",
+    )
     parser.add_argument("--dry-run", action="store_true", help="print, do not save")
     args = parser.parse_args(argv)
 
@@ -142,20 +201,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         sets[path.stem] = examples(list(read_items(path, path.stem)), catalog)
         print(f"{path.name}: {len(sets[path.stem])} texts", file=sys.stderr)
 
-    # 1. Out-of-fold scores: each set scored by a model trained on the others.
-    oof: dict[str, list[tuple[Example, float]]] = {}
+    # 1. Out-of-fold: each set checked by the engine with a model trained on the others.
+    oof: dict[str, list[Scored]] = {}
     for held in sets:
-        model = train_block([e for name, rows in sets.items() if name != held for e in rows])
-        oof[held] = [(e, model.score(e.features)) for e in sets[held]]
+        model = fit([e for name, rows in sets.items() if name != held for e in rows], catalog)
+        oof[held] = held_out(sets[held], model, catalog)
+        print(f"fold {held}: done", file=sys.stderr)
     pooled = [row for rows in oof.values() for row in rows]
 
     # 2. The threshold: the lowest one within the false-block budget (pooled out-of-fold).
-    threshold = THRESHOLDS[-1]
+    _found, _expected, rules_false, _compliant = outcome(pooled, 2.0)
+    threshold, best = THRESHOLDS[-1], -1
     for candidate in THRESHOLDS:
-        _found, _expected, false, compliant = outcome(pooled, candidate)
-        if compliant and false / compliant <= args.max_false_blocks:
-            threshold = candidate
-            break
+        found, _expected, false, compliant = outcome(pooled, candidate)
+        within = compliant and (false - rules_false) / compliant <= args.max_added_false_blocks
+        # The most blocks found within the budget; of equal recalls, the fewest false blocks.
+        if within and found >= best:
+            threshold, best = candidate, found
     print(f"\nCross-validation across sets (out-of-fold), threshold {threshold}:")
     print("| set | block recall, rules | with model | false blocks, rules | with model |")
     print("|---|---|---|---|---|")
@@ -166,36 +228,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"| {name} | {_pct(r_found, expected)} | {_pct(m_found, expected)} "
             f"| {_pct(r_false, compliant)} | {_pct(m_false, compliant)} |"
         )
+    caught = [
+        row
+        for row in pooled
+        if row.example.block and not row.example.rules_block and row.score >= threshold
+    ]
+    right = sum(1 for row in caught if row.rule in row.example.item.expected_rules)
+    print(
+        f"\nBlocks the model adds at {threshold}: {len(caught)}; the rule it cites is one of "
+        f"the expected rules for {right} of them."
+    )
     print("\nThreshold sweep (all sets, out-of-fold): threshold, block recall, false blocks")
-    for candidate in THRESHOLDS[::2]:
+    for candidate in THRESHOLDS:
         found, expected, false, compliant = outcome(pooled, candidate)
         print(f"  {candidate:.3f}  {found}/{expected}  {false}/{compliant}")
 
     # 3. The final models, on every set.
     everything = [e for rows in sets.values() for e in rows]
-    block = train_block(everything)
-    rules: dict[str, LinearModel] = {}
-    for rule in sorted(blocking_rules(catalog)):
-        positives = sum(1 for e in everything if rule in e.item.expected_rules)
-        if positives < MIN_POSITIVES:
-            continue
-        data = [
-            (sorted(rule_features(e.features)), int(rule in e.item.expected_rules), 1.0)
-            for e in everything
-        ]
-        trained = train_logistic(data, epochs=RULE_EPOCHS, l2=L2)
-        rules[rule] = LinearModel.from_json(trained.to_json(prune=RULE_PRUNE))
-    block = LinearModel.from_json(block.to_json())
+    risk = fit(everything, catalog, threshold)
     digest.update(json.dumps([EPOCHS, L2, RULE_EPOCHS, catalog.version]).encode())
-    version = f"{catalog.version}-{digest.hexdigest()[:8]}"
-    risk = RiskModel(
-        version=version,
-        threshold=threshold,
-        block=block,
-        rules=rules,
-        catalog_version=catalog.version,
-        trained_on={name: len(rows) for name, rows in sets.items()},
-    )
+    risk.version = version = f"{catalog.version}-{digest.hexdigest()[:8]}"
+    risk.trained_on = {name: len(rows) for name, rows in sets.items()}
+    block, rules = risk.block, risk.rules
     print(
         f"\nModel {version}: catalog {catalog.version}, block model "
         f"{len(block.weights)} weights, {len(rules)} rule models "

@@ -305,7 +305,10 @@ class Checker:
         ) = None
         self._texts: dict[tuple[int, bool], _RuleText] = {}
         #: The rules of a plan that can block (a trigger of block severity), by plan.
-        self._blocking: dict[int, tuple[tuple[tuple[Rule, _RulePlan], ...], tuple[str, ...]]] = {}
+        self._blocking: dict[
+            int,
+            tuple[tuple[tuple[Rule, _RulePlan], ...], tuple[tuple[str, frozenset[str]], ...]],
+        ] = {}
         self._statuses: dict[tuple[object, ...], frozenset[str]] = {}
         self._mentions: dict[tuple[object, ...], MissingMention] = {}
 
@@ -558,7 +561,18 @@ class Checker:
 
     def check(self, text: str, context: CheckContext | None = None) -> CheckResult:
         """Every finding of every applicable rule, strongest first, then by position."""
-        context = context or CheckContext()
+        return self._check(text, context or CheckContext(), None)[0]
+
+    def assess(
+        self, text: str, context: CheckContext | None = None, *, threshold: float = 0.0
+    ) -> tuple[CheckResult, Assessment | None]:
+        """The check, and the model's assessment at ``threshold`` (instead of the model's own)
+        when the rules did not block: how cross-validation sees the engine's decisions."""
+        return self._check(text, context or CheckContext(), threshold)
+
+    def _check(
+        self, text: str, context: CheckContext, threshold: float | None
+    ) -> tuple[CheckResult, Assessment | None]:
         analysis = self.analyse(text, context.products)
         if context.kind == "post":  # "votre Doliprane" speaks to one person only in a reply
             analysis.signals.discard("possessive_product_mention")
@@ -589,16 +603,28 @@ class Checker:
             findings.append(finding)
             for mention in finding.missing_mentions:
                 checklist.setdefault(mention.id, mention)
+        assessment = None
         if self.model is not None and not any(f.severity == "block" for f in findings):
+            # The model never overrules a carve-out of the catalog: a rule an exception lowered
+            # (an approved campaign), or whose excusing words are in the text (a shortage
+            # notice, "meilleurs vœux", a negated claim), is not cited.
+            excused = {f.rule for f in findings if f.exemption is not None}
+            present = analysis.present
+            candidates = tuple(
+                rule
+                for rule, carve_outs in self._blocking_rules(plans)
+                if rule not in excused and present.isdisjoint(carve_outs)
+            )
             assessment = self.model.assess(
                 text,
                 self._evidence(analysis, parent, context, findings),
-                self._blocking_rules(plans),
+                candidates,
+                threshold=threshold,
             )
             if assessment is not None:
                 findings = self._with_assessment(findings, assessment, plans, lang)
         findings.sort(key=lambda f: (SEVERITY_RANK[f.severity], f.start, f.rule))
-        return CheckResult(
+        result = CheckResult(
             text=text,
             lang=lang,
             catalog_version=self.catalog.version,
@@ -610,6 +636,7 @@ class Checker:
                 "signals": sorted(analysis.signals),
             },
         )
+        return result, assessment
 
     def evidence(self, text: str, context: CheckContext | None = None) -> Evidence:
         """What :mod:`.learned` reads of a draft: the rules' own analysis and findings (the
@@ -653,13 +680,17 @@ class Checker:
             findings=[(f.rule, f.severity) for f in findings],
         )
 
-    def _blocking_rules(self, plans: tuple[tuple[Rule, _RulePlan], ...]) -> tuple[str, ...]:
-        """The rules of ``plans`` with a trigger that blocks (in this context)."""
+    def _blocking_rules(
+        self, plans: tuple[tuple[Rule, _RulePlan], ...]
+    ) -> tuple[tuple[str, frozenset[str]], ...]:
+        """The rules of ``plans`` with a trigger that blocks (in this context), each with its
+        carve-outs: the lexicons whose presence excuses or masks (``no_lexicon``, an
+        exception's mask or situation)."""
         cached = self._blocking.get(id(plans))
         if cached is not None and cached[0] is plans:
             return cached[1]
         found = tuple(
-            rule.id
+            (rule.id, _carve_outs(rule))
             for rule, plan in plans
             if any((t.severity or rule.severity) == "block" for t, _needs in plan.triggers)
         )
@@ -1045,7 +1076,19 @@ def _names_author(text: str, author: str) -> bool:
     return any(phrase_pattern(name).search(folded) for name in names)
 
 
-@lru_cache(maxsize=1)
+def _carve_outs(rule: Rule) -> frozenset[str]:
+    names: set[str] = set()
+    for trigger in rule.triggers:
+        names.update(trigger.no_lexicon)
+    for exemption in rule.exceptions:
+        if exemption.mask_lexicon:
+            names.add(exemption.mask_lexicon)
+        if exemption.when is not None:
+            names.update(exemption.when.all_lexicons)
+            names.update(exemption.when.any_lexicon)
+    return frozenset(names)
+
+
 def model_note(score: float, english: bool) -> str:
     """What a finding of the learned model says first (see :mod:`.learned`)."""
     percent = round(score * 100)
@@ -1060,6 +1103,7 @@ def model_note(score: float, english: bool) -> str:
     )
 
 
+@lru_cache(maxsize=1)
 def default_checker() -> Checker:
     """A checker with the packaged catalog and the shipped BDPM lexicon, built once."""
     return Checker()

@@ -42,6 +42,9 @@ MODEL_PATH = Path(__file__).with_name("data") / "compliance-model.json.gz"
 FEATURES_VERSION = 1
 #: Words shorter than this are their own stem.
 _STEM = 5
+#: The rule the model cites must itself be this likely to apply: a draft that looks refusable
+#: but fits no rule the model knows (or only rules whose carve-outs hold) is left to the rules.
+MIN_RULE_SCORE = 0.25
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 _WORD = re.compile(r"\w+")
 
@@ -180,6 +183,8 @@ class RiskModel:
         if not scored:
             return None
         rule_score, rule = max(scored, key=lambda item: (item[0], item[1]))
+        if rule_score < MIN_RULE_SCORE:
+            return None
         return Assessment(score, rule, rule_score, self.heaviest_sentence(text))
 
     def heaviest_sentence(self, text: str) -> tuple[int, int]:
