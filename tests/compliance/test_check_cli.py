@@ -7,9 +7,12 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+from hygie.compliance.checker import CheckContext, Checker
 
 
-def run(stdin: str, *args: str, cwd: Path | None = None) -> tuple[int, list[dict[str, object]]]:
+def run(stdin: str, *args: str, cwd: Path | None = None) -> tuple[int, list[dict[str, Any]]]:
     done = subprocess.run(
         [sys.executable, "-m", "hygie", "check", *args],
         input=stdin.encode(),
@@ -58,17 +61,20 @@ def test_malformed_lines_get_an_error_with_their_number_and_the_run_goes_on() ->
     assert out[3]["id"] == "ok" and out[3]["max_severity"] == "ok"
 
 
-def test_rules_only_leaves_the_learned_model_out(tmp_path: Path) -> None:
-    # A brand named with a wink and no fixed promotional phrase: whether the model or the
-    # rules find it, --rules-only never reports a model finding.
-    text = {"id": "1", "text": "Le Colludol vous attend sagement au comptoir 😉 #gorge"}
-    _code, with_model = run(json.dumps(text) + "\n")
-    _code, rules_only = run(json.dumps(text) + "\n", "--rules-only")
-    assert all("detected_by" not in f for f in rules_only[0]["findings"])  # type: ignore[union-attr]
-    model_findings = [
-        f
-        for f in with_model[0]["findings"]  # type: ignore[union-attr]
-        if f.get("detected_by") == "model"
+def test_the_output_is_the_checker_s_with_or_without_the_learned_model() -> None:
+    texts = [
+        "Notre crème Velouna fait des miracles sur les peaux abîmées ✨",
+        "Le Colludol vous attend sagement au comptoir 😉 #gorge",
+        "Conseil : buvez de l'eau.",
     ]
-    for finding in model_findings:
-        assert finding["severity"] == "block" and 0 < finding["model_score"] <= 1
+    stdin = "".join(json.dumps({"id": str(n), "text": t}) + "\n" for n, t in enumerate(texts))
+    _code, with_model = run(stdin)
+    _code, rules_only = run(stdin, "--rules-only")
+    for checker, lines in ((Checker(), with_model), (Checker(learned=False), rules_only)):
+        for text, line in zip(texts, lines, strict=True):
+            findings = checker.check(text, CheckContext()).findings
+            assert [f["rule"] for f in line["findings"]] == [f.rule for f in findings]
+            assert [f.get("detected_by") for f in line["findings"]] == [
+                "model" if f.source == "model" else None for f in findings
+            ]
+    assert all("detected_by" not in f for line in rules_only for f in line["findings"])

@@ -103,22 +103,45 @@ def test_the_model_only_cites_a_rule_that_can_block_this_draft(lexicon: object) 
     assert rules and rules <= applicable
 
 
-def test_a_rule_finding_the_model_escalates_keeps_its_spans_and_becomes_a_block(
+def test_a_warning_of_a_rule_the_model_cites_keeps_its_spans_and_becomes_a_block(
     lexicon: object,
 ) -> None:
     model = toy_model()
-    model.rules = {"FR-PHARMA-02": LinearModel({}, bias=3.0)}
+    model.rules = {"PV-08": LinearModel({}, bias=3.0)}
     checker = Checker(lexicon=lexicon, model=model)  # type: ignore[arg-type]
     rules_only = Checker(lexicon=lexicon, learned=False)  # type: ignore[arg-type]
-    text = "PRIX CASSÉS !!! -50 % sur toute la parapharmacie, un effet miraculeux"
-    context = CheckContext(audience="pharmacy", kind="post")
+    text = "Bonjour Julie, n'hésitez pas à en parler à votre médecin, un effet miraculeux"
+    context = CheckContext(
+        audience="company",
+        kind="reply",
+        parent_text="J'ai eu des vertiges après ma première injection de Tremfya",
+    )
     before = {f.rule: f for f in rules_only.check(text, context).findings}
     after = {f.rule: f for f in checker.check(text, context).findings}
-    assert before["FR-PHARMA-02"].severity == "needs_approval"
-    assert after["FR-PHARMA-02"].severity == "block"
-    assert after["FR-PHARMA-02"].source == "model"
-    assert after["FR-PHARMA-02"].spans == before["FR-PHARMA-02"].spans
-    assert after["FR-PHARMA-06"] == before["FR-PHARMA-06"]  # warn-only rules are never cited
+    assert before["PV-08"].severity == "warn"
+    assert after["PV-08"].severity == "block" and after["PV-08"].source == "model"
+    assert after["PV-08"].spans == before["PV-08"].spans
+
+
+def test_a_draft_the_rules_send_to_review_keeps_the_catalogs_decision(lexicon: object) -> None:
+    # Reviewers sign what needs approval: the model only stops what would go out unseen.
+    model = toy_model(threshold=0.0)
+    model.rules = {"FR-PHARMA-02": LinearModel({}, bias=3.0)}
+    checker = Checker(lexicon=lexicon, model=model)  # type: ignore[arg-type]
+    text = "PRIX CASSÉS !!! -50 % sur toute la parapharmacie, un effet miraculeux"
+    result = checker.check(text, CheckContext(audience="pharmacy", kind="post"))
+    assert result.max_severity == "needs_approval"
+    assert all(f.source == "rules" for f in result.findings)
+
+
+def test_words_alone_never_make_a_block(lexicon: object) -> None:
+    # Nothing the rules recognise (no lexicon, product or finding): the model stays silent
+    # however sure it is.
+    model = toy_model(threshold=0.0)
+    model.block = LinearModel({"w:dimanche": 9.0}, bias=0.0)
+    checker = Checker(lexicon=lexicon, model=model)  # type: ignore[arg-type]
+    result = checker.check("Bon dimanche !", CheckContext(audience="pharmacy", kind="reply"))
+    assert result.findings == ()
 
 
 def test_rules_only_checks_ignore_any_model(lexicon: object) -> None:
@@ -140,7 +163,7 @@ def test_the_shipped_model_was_trained_on_the_catalog_in_force() -> None:
         if any((t.severity or rule.severity) == "block" for t in rule.triggers)
     }
     assert set(model.rules) <= blocking
-    assert 0.5 <= model.threshold < 1
+    assert 0.3 <= model.threshold < 1
 
 
 def test_a_checker_with_another_catalog_version_does_not_use_the_shipped_model() -> None:

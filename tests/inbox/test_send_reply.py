@@ -57,7 +57,8 @@ pytestmark = pytest.mark.django_db
 
 TREATMENT = "Merci pour votre avis, ravis que votre traitement vous convienne !"
 NEUTRAL = "Merci pour votre retour, toute l'équipe vous souhaite une belle journée."
-MEDICINE = "Le Doliprane se prend toutes les 6 heures."
+# Names a medicine, claims nothing: FR-MED-09 in public (review), a warning in private.
+MEDICINE = "Le Doliprane contient du paracétamol."
 
 
 @pytest.fixture

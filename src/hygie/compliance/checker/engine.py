@@ -56,6 +56,8 @@ ABUSE_PRONE_LEXICON = "abuse_prone_substances"
 _WORDS = re.compile(r"\w+")
 _PATTERN = "\0pattern:"
 _CACHE_LIMIT = 100_000
+#: Severities that already put a person between the draft and the public.
+_REVIEWED = frozenset({"block", "needs_approval"})
 #: :func:`fold` of product names and INNs (a bounded vocabulary, folded once each).
 _fold_name = lru_cache(maxsize=16_384)(fold)
 #: Lexicons that feed computed signals.
@@ -226,9 +228,10 @@ class Checker:
         self.catalog = catalog or default_catalog()
         self.lexicon = lexicon if lexicon is not None else ProductLexicon.load_default()
         self.products = tuple(products)
-        #: The learned second opinion (:mod:`.learned`), consulted when no rule blocks: the one
-        #: given, else the shipped one when it was trained on this catalog's version (its
-        #: features are the catalog's lexicon names); ``learned=False``: the rules alone.
+        #: The learned second opinion (:mod:`.learned`), consulted when no rule blocks or asks for
+        #: review: the one given, else the shipped one when it was trained on this catalog's
+        #: version (its features are the catalog's lexicon names); ``learned=False``: the rules
+        #: alone.
         if model is None and learned:
             shipped = default_model()
             if shipped is not None and shipped.catalog_version == self.catalog.version:
@@ -604,7 +607,10 @@ class Checker:
             for mention in finding.missing_mentions:
                 checklist.setdefault(mention.id, mention)
         assessment = None
-        if self.model is not None and not any(f.severity == "block" for f in findings):
+        # The model stops what would otherwise go out without anyone looking at it: a draft the
+        # rules already refuse or send to review (``needs_approval``: reviewers sign it, an
+        # inbox reply waits for the member's tick) keeps the catalog's decision.
+        if self.model is not None and not any(f.severity in _REVIEWED for f in findings):
             # The model never overrules a carve-out of the catalog: a rule an exception lowered
             # (an approved campaign), or whose excusing words are in the text (a shortage
             # notice, "meilleurs vœux", a negated claim), is not cited.

@@ -18,8 +18,8 @@ says, and the rules the engine already fired):
 It is trained by ``python -m hygie.compliance.training`` on the development sets under
 ``eval/compliance`` (never the held-out test set), which also chooses the threshold by
 cross-validation across those sets, and saved as ``data/compliance-model.json.gz`` with its
-version. The engine consults it only when its own rules found no block (:mod:`.engine`), and the
-finding it adds says so (``source = "model"``, with the score).
+version. The engine consults it only when its own rules neither block the draft nor send it to
+review (:mod:`.engine`), and the finding it adds says so (``source = "model"``, with the score).
 """
 
 from __future__ import annotations
@@ -135,6 +135,17 @@ class _FastScorer:
         return total
 
 
+def has_grounds(evidence: Evidence) -> bool:
+    """Whether the rules' analysis found anything for the model to weigh: a lexicon entry, a
+    product, a word of the parent, a finding. Words alone ("Bon dimanche !") never make a
+    block: on a short text the model would be reading its own prior."""
+    return any(
+        True
+        for seq in (evidence.lexicons, evidence.products, evidence.parent_lexicons)
+        for _ in seq
+    ) or any(True for _ in evidence.findings)
+
+
 @dataclass(frozen=True, slots=True)
 class Assessment:
     """The model's opinion of one draft: it would be refused (``score`` ≥ the threshold) and
@@ -175,6 +186,8 @@ class RiskModel:
         """The assessment of a draft the engine did not block, or ``None`` when the model would
         not block it either or no candidate rule (one that may block this draft) has a model."""
         limit = self.threshold if threshold is None else threshold
+        if not has_grounds(evidence):
+            return None
         score = self.block_score(evidence)
         if score < limit:
             return None
