@@ -677,13 +677,13 @@ class Checker:
             words=analysis.words,
             kind=context.kind,
             audience=context.audience,
-            lexicons=sorted(name for name in analysis.present if not name.startswith("\0")),
-            signals=sorted(analysis.signals),
-            products=sorted(products),
+            lexicons=tuple(name for name in analysis.present if name[0] != "\0"),
+            signals=tuple(analysis.signals),
+            products=tuple(products),
             parent_lexicons=()
             if parent is None
-            else sorted(name for name in parent.present if not name.startswith("\0")),
-            findings=[(f.rule, f.severity) for f in findings],
+            else tuple(name for name in parent.present if name[0] != "\0"),
+            findings=tuple((f.rule, f.severity) for f in findings),
         )
 
     def _blocking_rules(

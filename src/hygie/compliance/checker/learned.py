@@ -102,36 +102,89 @@ def features(evidence: Evidence) -> set[str]:
 
 
 class _FastScorer:
-    """:meth:`LinearModel.score` of :func:`features` without building the word features'
-    strings: the weights of words, stems and word pairs are looked up by the word itself (a
-    pair by its tuple), at C speed; the same sum, in another order."""
+    """:meth:`LinearModel.score` of :func:`features` without building the features' strings:
+    the weights of words, stems and word pairs are looked up by the word itself (a pair by its
+    tuple), a lexicon's or a product's two features (``L:x`` and ``k:<kind>:L:x``) by its name
+    in a table per kind, all at C speed; the same sum, in another order."""
 
-    __slots__ = ("bias", "other", "pairs", "stems", "words")
+    __slots__ = (
+        "_weights",
+        "bias",
+        "findings",
+        "kinds",
+        "pairs",
+        "parents",
+        "signals",
+        "stems",
+        "words",
+    )
 
     def __init__(self, model: LinearModel) -> None:
+        weights = model.weights
         self.bias = model.bias
         self.words: dict[str, float] = {}
         self.stems: dict[str, float] = {}
         self.pairs: dict[tuple[str, ...], float] = {}
-        self.other: dict[str, float] = {}
-        for feature, weight in model.weights.items():
-            if feature.startswith("w:"):
-                self.words[feature[2:]] = weight
-            elif feature.startswith("s:"):
-                self.stems[feature[2:]] = weight
-            elif feature.startswith("b:"):
-                self.pairs[tuple(feature[2:].split(" "))] = weight
-            else:
-                self.other[feature] = weight
+        self.signals: dict[str, float] = {}
+        self.parents: dict[str, float] = {}
+        self.findings: dict[tuple[str, str], float] = {}
+        #: kind → (its constant, by lexicon name, by product token).
+        self.kinds: dict[str, tuple[float, dict[str, float], dict[str, float]]] = {}
+        for feature, weight in weights.items():
+            family, _sep, rest = feature.partition(":")
+            if family == "w":
+                self.words[rest] = weight
+            elif family == "s":
+                self.stems[rest] = weight
+            elif family == "b":
+                self.pairs[tuple(rest.split(" "))] = weight
+            elif family == "S":
+                self.signals[rest] = weight
+            elif family == "PL":
+                self.parents[rest] = weight
+        self._weights = weights
+
+    def _kind(self, kind: str) -> tuple[float, dict[str, float], dict[str, float]]:
+        table = self.kinds.get(kind)
+        if table is None:
+            weights = self._weights
+            lexicons: dict[str, float] = {}
+            products: dict[str, float] = {}
+            for feature, weight in weights.items():
+                for prefix, out in (("L:", lexicons), ("P:", products)):
+                    for head in (prefix, f"k:{kind}:{prefix}"):
+                        if feature.startswith(head):
+                            name = feature[len(head) :]
+                            out[name] = out.get(name, 0.0) + weight
+            table = (weights.get(f"k:{kind}", 0.0), lexicons, products)
+            self.kinds[kind] = table
+        return table
+
+    def finding(self, rule: str, severity: str) -> float:
+        key = (rule, severity)
+        weight = self.findings.get(key)
+        if weight is None:
+            weights = self._weights
+            weight = weights.get(f"F:{rule}", 0.0) + weights.get(f"F:{rule}:{severity}", 0.0)
+            self.findings[key] = weight
+        return weight
 
     def total(self, evidence: Evidence) -> float:
         words = evidence.words
         unique = set(words)
         zeros = repeat(0.0)
-        total = self.bias + sum(map(self.words.get, unique, zeros))
+        constant, lexicons, products = self._kind(evidence.kind)
+        total = self.bias + constant + self._weights.get(f"a:{evidence.audience}", 0.0)
+        total += sum(map(self.words.get, unique, zeros))
         total += sum(map(self.stems.get, {w[:_STEM] for w in unique if len(w) > _STEM}, zeros))
         total += sum(map(self.pairs.get, set(pairwise(words)), zeros))
-        total += sum(map(self.other.get, structural_features(evidence), zeros))
+        total += sum(map(lexicons.get, set(evidence.lexicons), zeros))
+        total += sum(map(products.get, set(evidence.products), zeros))
+        total += sum(map(self.signals.get, set(evidence.signals), zeros))
+        total += sum(map(self.parents.get, set(evidence.parent_lexicons), zeros))
+        # One finding per rule (the engine merges a rule's triggers).
+        for rule, severity in set(evidence.findings):
+            total += self.finding(rule, severity)
         return total
 
 
