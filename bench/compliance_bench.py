@@ -259,9 +259,7 @@ def main() -> int:
         rules_cpu = max(rules_cpu, cpu)
     # The model is consulted when the rules neither block nor send to review.
     consulted = sum(
-        1
-        for post in posts[:500]
-        if rules_only.check(post, context).max_severity in ("warn", "ok")
+        1 for post in posts[:500] if rules_only.check(post, context).max_severity in ("warn", "ok")
     )
     rules = naive_rules(catalog)
     naive_cpu, _naive_wall = throughput(lambda post: naive_check(rules, post), posts)

@@ -30,6 +30,7 @@ SHOTS = [
     ("titulaire", "pharmacie-du-marche", "channels/connect/", "connect.png"),
     ("titulaire", "pharmacie-du-marche", "calendar/?view=week", "week.png"),
     ("titulaire", "pharmacie-du-marche", "compose/", "compliance.png"),
+    ("titulaire", "pharmacie-du-marche", "compose/", "compliance-model.png"),
     ("titulaire", "pharmacie-du-marche", "approvals/workflows/", "workflows.png"),
     ("titulaire", "pharmacie-du-marche", "safety/", "safety-list.png"),
     ("titulaire", "pharmacie-du-marche", "triage/settings/", "triage-settings.png"),
@@ -38,6 +39,8 @@ VIOLATING = (
     "Nouveau chez nous 😍 le Levothyrox, le meilleur pour votre thyroïde ! "
     "Et -20 % sur toute la parapharmacie ce week-end, profitez-en !!"
 )
+#: No catalog wording blocks it; the learned second opinion does (docs/compliance.md).
+IMPLIED = "Notre crème Velouna fait des miracles sur les peaux abîmées ✨"
 
 
 def main() -> int:
@@ -100,10 +103,15 @@ def main() -> int:
                         for box in page.locator("input[name=channels]").all():
                             box.check()
                         page.wait_for_timeout(800)
-                    if name == "compliance.png":
-                        page.fill("#id_text", VIOLATING)
+                    if name in ("compliance.png", "compliance-model.png"):
+                        text = VIOLATING if name == "compliance.png" else IMPLIED
+                        page.fill("#id_text", text)
                         page.press("#id_text", "End")
-                        page.wait_for_selector("#compliance-live mark")
+                        page.wait_for_selector(
+                            "#compliance-live mark"
+                            if name == "compliance.png"
+                            else "#compliance-live .badge.model"
+                        )
                         page.locator("#compliance-live").screenshot(path=str(OUT / name))
                         print(f"wrote {OUT / name}")
                         context.close()
