@@ -186,3 +186,13 @@ def test_a_model_file_round_trips_and_one_built_on_other_features_is_refused(
     doc["features_version"] = FEATURES_VERSION + 1
     with pytest.raises(ValueError, match="retrain"):
         RiskModel.from_json(doc)
+
+
+def test_replacing_the_block_model_takes_effect_on_the_next_check(lexicon: object) -> None:
+    model = toy_model()
+    checker = Checker(lexicon=lexicon, model=model)  # type: ignore[arg-type]
+    text = "Bonjour à tous. Cette crème a un effet miraculeux sur la peau."
+    context = CheckContext(audience="pharmacy", kind="post")
+    assert checker.check(text, context).max_severity == "block"
+    model.block = LinearModel({}, bias=-9.0)
+    assert all(f.source == "rules" for f in checker.check(text, context).findings)

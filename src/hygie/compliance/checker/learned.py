@@ -29,7 +29,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from itertools import pairwise, repeat
 from pathlib import Path
 from typing import Any
@@ -220,9 +220,13 @@ class RiskModel:
     catalog_version: str = ""
     trained_on: Mapping[str, Any] = field(default_factory=dict)
 
-    @cached_property
+    @property
     def _scorer(self) -> _FastScorer:
-        return _FastScorer(self.block)
+        """The block model's tables, built once (again if ``block`` is replaced)."""
+        cached = self.__dict__.get("_fast")
+        if cached is None or cached[0] is not self.block:
+            cached = self.__dict__["_fast"] = (self.block, _FastScorer(self.block))
+        return cached[1]
 
     def block_score(self, evidence: Evidence) -> float:
         """The probability that the draft would be refused (``block``)."""
