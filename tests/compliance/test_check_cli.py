@@ -4,25 +4,15 @@ lexicon and without a database."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
+
+from tests.jsonl_cli import run_jsonl
 
 from hygie.compliance.checker import CheckContext, Checker
 
 
-def run(stdin: str, *args: str, cwd: Path | None = None) -> tuple[int, list[dict[str, Any]]]:
-    done = subprocess.run(
-        [sys.executable, "-m", "hygie", "check", *args],
-        input=stdin.encode(),
-        capture_output=True,
-        timeout=120,
-        check=False,
-        cwd=cwd,
-    )
-    lines = [json.loads(line) for line in done.stdout.decode().splitlines()]
-    return done.returncode, lines
+def run(stdin: str, *args: str) -> tuple[int, list[dict[str, Any]]]:
+    return run_jsonl("check", stdin, *args)
 
 
 def test_each_text_gets_one_line_in_the_order_given_with_rule_span_and_message() -> None:

@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+from typing import Any
+
+from tests.jsonl_cli import run_jsonl
 
 
-def run(stdin: str, *args: str) -> tuple[int, list[dict[str, object]]]:
-    done = subprocess.run(
-        [sys.executable, "-m", "hygie", "triage", *args],
-        input=stdin.encode(),
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
-    lines = [json.loads(line) for line in done.stdout.decode().splitlines()]
-    return done.returncode, lines
+def run(stdin: str, *args: str) -> tuple[int, list[dict[str, Any]]]:
+    return run_jsonl("triage", stdin, *args)
 
 
 def test_each_message_gets_one_line_in_the_order_given() -> None:

@@ -167,6 +167,17 @@ class _Outcome:
     does_not_fit: bool = False
 
 
+@dataclass(slots=True)
+class _Run:
+    """What the rules made of a draft (:meth:`Checker._run_rules`)."""
+
+    analysis: Analysis
+    parent: Analysis | None
+    plans: tuple[tuple[Rule, _RulePlan], ...]
+    findings: list[Finding]
+    checklist: dict[str, MissingMention]
+
+
 @dataclass(frozen=True, slots=True)
 class _RuleText:
     """What a finding of a rule says, in one language (the same for every finding)."""
@@ -576,6 +587,48 @@ class Checker:
     def _check(
         self, text: str, context: CheckContext, threshold: float | None
     ) -> tuple[CheckResult, Assessment | None]:
+        run = self._run_rules(text, context)
+        analysis, findings = run.analysis, run.findings
+        assessment = None
+        # The model stops what would otherwise go out without anyone looking at it: a draft the
+        # rules already refuse or send to review (``needs_approval``: reviewers sign it, an
+        # inbox reply waits for the member's tick) keeps the catalog's decision.
+        if self.model is not None and not any(f.severity in _REVIEWED for f in findings):
+            # The model never overrules a carve-out of the catalog: a rule an exception lowered
+            # (an approved campaign), or whose excusing words are in the text (a shortage
+            # notice, "meilleurs vœux", a negated claim), is not cited.
+            excused = {f.rule for f in findings if f.exemption is not None}
+            present = analysis.present
+            candidates = tuple(
+                rule
+                for rule, carve_outs in self._blocking_rules(run.plans)
+                if rule not in excused and present.isdisjoint(carve_outs)
+            )
+            assessment = self.model.assess(
+                text,
+                self._evidence(analysis, run.parent, context, findings),
+                candidates,
+                threshold=threshold,
+            )
+            if assessment is not None:
+                findings = self._with_assessment(findings, assessment, run.plans, analysis.lang)
+        findings.sort(key=lambda f: (SEVERITY_RANK[f.severity], f.start, f.rule))
+        result = CheckResult(
+            text=text,
+            lang=analysis.lang,
+            catalog_version=self.catalog.version,
+            findings=tuple(findings),
+            mentions=tuple(run.checklist.values()),
+            extra={
+                "tone": analysis.tone,
+                "products": [hit.name for hit in analysis.products if hit.spans],
+                "signals": sorted(analysis.signals),
+            },
+        )
+        return result, assessment
+
+    def _run_rules(self, text: str, context: CheckContext) -> _Run:
+        """The analysis of the draft (and of its parent) and the rules' findings, unsorted."""
         analysis = self.analyse(text, context.products)
         if context.kind == "post":  # "votre Doliprane" speaks to one person only in a reply
             analysis.signals.discard("possessive_product_mention")
@@ -606,61 +659,14 @@ class Checker:
             findings.append(finding)
             for mention in finding.missing_mentions:
                 checklist.setdefault(mention.id, mention)
-        assessment = None
-        # The model stops what would otherwise go out without anyone looking at it: a draft the
-        # rules already refuse or send to review (``needs_approval``: reviewers sign it, an
-        # inbox reply waits for the member's tick) keeps the catalog's decision.
-        if self.model is not None and not any(f.severity in _REVIEWED for f in findings):
-            # The model never overrules a carve-out of the catalog: a rule an exception lowered
-            # (an approved campaign), or whose excusing words are in the text (a shortage
-            # notice, "meilleurs vœux", a negated claim), is not cited.
-            excused = {f.rule for f in findings if f.exemption is not None}
-            present = analysis.present
-            candidates = tuple(
-                rule
-                for rule, carve_outs in self._blocking_rules(plans)
-                if rule not in excused and present.isdisjoint(carve_outs)
-            )
-            assessment = self.model.assess(
-                text,
-                self._evidence(analysis, parent, context, findings),
-                candidates,
-                threshold=threshold,
-            )
-            if assessment is not None:
-                findings = self._with_assessment(findings, assessment, plans, lang)
-        findings.sort(key=lambda f: (SEVERITY_RANK[f.severity], f.start, f.rule))
-        result = CheckResult(
-            text=text,
-            lang=lang,
-            catalog_version=self.catalog.version,
-            findings=tuple(findings),
-            mentions=tuple(checklist.values()),
-            extra={
-                "tone": analysis.tone,
-                "products": [hit.name for hit in analysis.products if hit.spans],
-                "signals": sorted(analysis.signals),
-            },
-        )
-        return result, assessment
+        return _Run(analysis, parent, plans, findings, checklist)
 
     def evidence(self, text: str, context: CheckContext | None = None) -> Evidence:
         """What :mod:`.learned` reads of a draft: the rules' own analysis and findings (the
         model left out), as the engine gives it to the model (for training)."""
         context = context or CheckContext()
-        rules_only = self if self.model is None else self._rules_only()
-        result = rules_only.check(text, context)
-        analysis = rules_only.analyse(text, context.products)
-        if context.kind == "post":
-            analysis.signals.discard("possessive_product_mention")
-        analysis.signals.update(context.signals)
-        if context.parent_author and _names_author(text, context.parent_author):
-            analysis.signals.add("mentions_reviewer_name")
-        parent = rules_only.analyse(context.parent_text) if context.parent_text else None
-        return self._evidence(analysis, parent, context, result.findings)
-
-    def _rules_only(self) -> Checker:
-        return Checker(self.catalog, self.lexicon, self.products, learned=False)
+        run = self._run_rules(text, context)
+        return self._evidence(run.analysis, run.parent, context, run.findings)
 
     @staticmethod
     def _evidence(
