@@ -1,6 +1,7 @@
 """The learned second opinion: it speaks only when no rule blocks, cites a rule that can block
-the draft in its context, points at the sentence that weighs most, says it is the model, and
-the shipped model was trained on the catalog in force. Pure Python, no database."""
+the draft in its context (and is likelier than usual), points at the sentence that weighs most,
+says it is the model, and the shipped model was trained on the catalog in force. Pure Python, no
+database."""
 
 from __future__ import annotations
 
@@ -123,14 +124,48 @@ def test_a_warning_of_a_rule_the_model_cites_keeps_its_spans_and_becomes_a_block
     assert after["PV-08"].spans == before["PV-08"].spans
 
 
-def test_a_draft_the_rules_send_to_review_keeps_the_catalogs_decision(lexicon: object) -> None:
-    # Reviewers sign what needs approval: the model only stops what would go out unseen.
-    model = toy_model(threshold=0.0)
+def test_a_draft_the_rules_send_to_review_is_blocked_when_the_model_is_sure_of_that_rule(
+    lexicon: object,
+) -> None:
+    # Review would let a refusable draft out with a reviewer's signature; the model raises the
+    # reviewed rule's own finding to a block, with its spans.
+    model = toy_model(threshold=0.5)
     model.rules = {"FR-PHARMA-02": LinearModel({}, bias=3.0)}
     checker = Checker(lexicon=lexicon, model=model)  # type: ignore[arg-type]
+    rules_only = Checker(lexicon=lexicon, learned=False)  # type: ignore[arg-type]
     text = "PRIX CASSÉS !!! -50 % sur toute la parapharmacie, un effet miraculeux"
+    context = CheckContext(audience="pharmacy", kind="post")
+    before = {f.rule: f for f in rules_only.check(text, context).findings}
+    after = {f.rule: f for f in checker.check(text, context).findings}
+    assert before["FR-PHARMA-02"].severity == "needs_approval"
+    assert after["FR-PHARMA-02"].severity == "block"
+    assert after["FR-PHARMA-02"].source == "model"
+    assert after["FR-PHARMA-02"].spans == before["FR-PHARMA-02"].spans
+
+
+def test_a_draft_the_rules_send_to_review_keeps_the_catalogs_decision_when_the_model_is_unsure(
+    lexicon: object,
+) -> None:
+    model = toy_model(threshold=0.5)
+    model.rules = {"FR-PHARMA-02": LinearModel({}, bias=3.0)}
+    checker = Checker(lexicon=lexicon, model=model)  # type: ignore[arg-type]
+    text = "PRIX CASSÉS !!! -50 % sur toute la parapharmacie"
     result = checker.check(text, CheckContext(audience="pharmacy", kind="post"))
     assert result.max_severity == "needs_approval"
+    assert all(f.source == "rules" for f in result.findings)
+
+
+def test_the_model_cites_a_rule_only_when_it_is_likelier_than_its_share_of_training_texts(
+    lexicon: object,
+) -> None:
+    model = toy_model()
+    model.rules = {"FR-MED-04": LinearModel({}, bias=-3.0)}  # 4.7 % likely
+    text = "Bonjour à tous. Cette crème a un effet miraculeux sur la peau."
+    context = CheckContext(audience="pharmacy", kind="post")
+    model.priors = {"FR-MED-04": 0.03}
+    assert Checker(lexicon=lexicon, model=model).check(text, context).max_severity == "block"  # type: ignore[arg-type]
+    model.priors = {"FR-MED-04": 0.08}
+    result = Checker(lexicon=lexicon, model=model).check(text, context)  # type: ignore[arg-type]
     assert all(f.source == "rules" for f in result.findings)
 
 

@@ -100,6 +100,7 @@ def fit(train: Sequence[Example], catalog: Catalog, threshold: float = 1.0) -> R
     """The block model and one model per blocking rule with enough positive texts."""
     block = LinearModel.from_json(train_block(train).to_json())
     rules: dict[str, LinearModel] = {}
+    priors: dict[str, float] = {}
     reduced = [rule_features(e.features) for e in train]
     for rule in sorted(blocking_rules(catalog)):
         labels = [int(rule in e.item.expected_rules) for e in train]
@@ -111,12 +112,14 @@ def fit(train: Sequence[Example], catalog: Catalog, threshold: float = 1.0) -> R
             l2=L2,
         )
         rules[rule] = LinearModel.from_json(trained.to_json(prune=RULE_PRUNE))
+        priors[rule] = sum(labels) / len(labels)
     return RiskModel(
         version="",
         threshold=threshold,
         block=block,
         rules=rules,
         catalog_version=catalog.version,
+        priors=priors,
     )
 
 

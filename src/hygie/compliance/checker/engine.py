@@ -56,8 +56,6 @@ ABUSE_PRONE_LEXICON = "abuse_prone_substances"
 _WORDS = re.compile(r"\w+")
 _PATTERN = "\0pattern:"
 _CACHE_LIMIT = 100_000
-#: Severities that already put a person between the draft and the public.
-_REVIEWED = frozenset({"block", "needs_approval"})
 #: :func:`fold` of product names and INNs (a bounded vocabulary, folded once each).
 _fold_name = lru_cache(maxsize=16_384)(fold)
 #: Lexicons that feed computed signals.
@@ -590,10 +588,11 @@ class Checker:
         run = self._run_rules(text, context)
         analysis, findings = run.analysis, run.findings
         assessment = None
-        # The model stops what would otherwise go out without anyone looking at it: a draft the
-        # rules already refuse or send to review (``needs_approval``: reviewers sign it, an
-        # inbox reply waits for the member's tick) keeps the catalog's decision.
-        if self.model is not None and not any(f.severity in _REVIEWED for f in findings):
+        # The model weighs what the rules did not refuse: a draft they let out, or send to
+        # review (``needs_approval``), that a careful regulatory pharmacist would refuse is
+        # raised to a block (only the responsible pharmacist may then override it). A draft
+        # the rules already refuse keeps the catalog's findings.
+        if self.model is not None and not any(f.severity == "block" for f in findings):
             # The model never overrules a carve-out of the catalog: a rule an exception lowered
             # (an approved campaign), or whose excusing words are in the text (a shortage
             # notice, "meilleurs vœux", a negated claim), is not cited.
@@ -675,17 +674,14 @@ class Checker:
         context: CheckContext,
         findings: Iterable[Finding],
     ) -> Evidence:
-        products: set[str] = set()
-        for hit in analysis.products:
-            products.add(hit.category)
-            products.update(f"{hit.category}:{status}" for status in hit.statuses)
         return Evidence(
             words=analysis.words,
             kind=context.kind,
             audience=context.audience,
             lexicons=tuple(name for name in analysis.present if name[0] != "\0"),
             signals=tuple(analysis.signals),
-            products=tuple(products),
+            products=_found_products(analysis),
+            parent_products=() if parent is None else _found_products(parent),
             parent_lexicons=()
             if parent is None
             else tuple(name for name in parent.present if name[0] != "\0"),
@@ -1086,6 +1082,16 @@ def _names_author(text: str, author: str) -> bool:
     names = [part for part in fold(author).replace(".", " ").split() if len(part) >= 3]
     folded = fold(text)
     return any(phrase_pattern(name).search(folded) for name in names)
+
+
+def _found_products(analysis: Analysis) -> tuple[str, ...]:
+    """The categories of the products an analysis found, and ``category:status`` of each of
+    their statuses, for the model."""
+    tokens: set[str] = set()
+    for hit in analysis.products:
+        tokens.add(hit.category)
+        tokens.update(f"{hit.category}:{status}" for status in hit.statuses)
+    return tuple(tokens)
 
 
 def _carve_outs(rule: Rule) -> frozenset[str]:

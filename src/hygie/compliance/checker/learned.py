@@ -18,8 +18,9 @@ says, and the rules the engine already fired):
 It is trained by ``python -m hygie.compliance.training`` on the development sets under
 ``eval/compliance`` (never the held-out test set), which also chooses the threshold by
 cross-validation across those sets, and saved as ``data/compliance-model.json.gz`` with its
-version. The engine consults it only when its own rules neither block the draft nor send it to
-review (:mod:`.engine`), and the finding it adds says so (``source = "model"``, with the score).
+version. The engine consults it only when its own rules do not block the draft (:mod:`.engine`):
+it may raise a draft the rules let out, or only send to review, to a block, and the finding it
+adds or raises says so (``source = "model"``, with the score).
 """
 
 from __future__ import annotations
@@ -39,11 +40,13 @@ from hygie.nlp.model import LinearModel, sigmoid
 
 MODEL_PATH = Path(__file__).with_name("data") / "compliance-model.json.gz"
 #: Bumped whenever :func:`features` changes: a model trained on other features is refused.
-FEATURES_VERSION = 1
+FEATURES_VERSION = 2
 #: Words shorter than this are their own stem.
 _STEM = 5
-#: The rule the model cites must itself be this likely to apply: a draft that looks refusable
-#: but fits no rule the model knows (or only rules whose carve-outs hold) is left to the rules.
+#: The rule the model cites must be at least as likely to apply to the draft as to an average
+#: draft of the training sets (its prevalence there, saved with the model as ``priors``): a
+#: draft that looks refusable but fits no rule the model knows (or only rules whose carve-outs
+#: hold) is left to the rules. A rule without a saved prior needs this.
 MIN_RULE_SCORE = 0.25
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 _WORD = re.compile(r"\w+")
@@ -56,7 +59,9 @@ class Evidence:
     ``words`` are the folded words in order; ``lexicons`` the catalog lexicons with a hit,
     ``signals`` the detectors that fired, ``products`` ``category:status`` tokens (and the bare
     category) of the products named or linked, ``parent_lexicons`` the lexicons found in the
-    text replied to, ``findings`` the engine's own ``(rule, severity)`` pairs.
+    text replied to and ``parent_products`` the tokens of the products it names ("is the X
+    sensor reimbursed?" answered "yes, fully"), ``findings`` the engine's own
+    ``(rule, severity)`` pairs.
     """
 
     words: Sequence[str]
@@ -67,6 +72,7 @@ class Evidence:
     products: Iterable[str] = ()
     parent_lexicons: Iterable[str] = ()
     findings: Iterable[tuple[str, str]] = ()
+    parent_products: Iterable[str] = ()
 
 
 def word_features(words: Sequence[str]) -> set[str]:
@@ -90,6 +96,7 @@ def structural_features(evidence: Evidence) -> set[str]:
     out.update(f"k:{kind}:{item}" for item in structural)
     out.update(f"S:{name}" for name in evidence.signals)
     out.update(f"PL:{name}" for name in evidence.parent_lexicons)
+    out.update(f"PP:{token}" for token in evidence.parent_products)
     for rule, severity in evidence.findings:
         out.add(f"F:{rule}")
         out.add(f"F:{rule}:{severity}")
@@ -113,6 +120,7 @@ class _FastScorer:
         "findings",
         "kinds",
         "pairs",
+        "parent_products",
         "parents",
         "signals",
         "stems",
@@ -127,6 +135,7 @@ class _FastScorer:
         self.pairs: dict[tuple[str, ...], float] = {}
         self.signals: dict[str, float] = {}
         self.parents: dict[str, float] = {}
+        self.parent_products: dict[str, float] = {}
         self.findings: dict[tuple[str, str], float] = {}
         #: kind → (its constant, by lexicon name, by product token).
         self.kinds: dict[str, tuple[float, dict[str, float], dict[str, float]]] = {}
@@ -142,6 +151,8 @@ class _FastScorer:
                 self.signals[rest] = weight
             elif family == "PL":
                 self.parents[rest] = weight
+            elif family == "PP":
+                self.parent_products[rest] = weight
         self._weights = weights
 
     def _kind(self, kind: str) -> tuple[float, dict[str, float], dict[str, float]]:
@@ -182,6 +193,7 @@ class _FastScorer:
         total += sum(map(products.get, set(evidence.products), zeros))
         total += sum(map(self.signals.get, set(evidence.signals), zeros))
         total += sum(map(self.parents.get, set(evidence.parent_lexicons), zeros))
+        total += sum(map(self.parent_products.get, set(evidence.parent_products), zeros))
         # One finding per rule (the engine merges a rule's triggers).
         for rule, severity in set(evidence.findings):
             total += self.finding(rule, severity)
@@ -219,6 +231,9 @@ class RiskModel:
     rules: Mapping[str, LinearModel]
     catalog_version: str = ""
     trained_on: Mapping[str, Any] = field(default_factory=dict)
+    #: Each rule model's share of positive texts in training: the least it must give a rule
+    #: to cite it.
+    priors: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def _scorer(self) -> _FastScorer:
@@ -253,7 +268,7 @@ class RiskModel:
         if not scored:
             return None
         rule_score, rule = max(scored, key=lambda item: (item[0], item[1]))
-        if rule_score < MIN_RULE_SCORE:
+        if rule_score < self.priors.get(rule, MIN_RULE_SCORE):
             return None
         return Assessment(score, rule, rule_score, self.heaviest_sentence(text))
 
@@ -284,6 +299,7 @@ class RiskModel:
             "trained_on": dict(self.trained_on),
             "block": self.block.to_json(),
             "rules": {rule: model.to_json() for rule, model in sorted(self.rules.items())},
+            "priors": {rule: round(prior, 6) for rule, prior in sorted(self.priors.items())},
         }
 
     @classmethod
@@ -303,6 +319,7 @@ class RiskModel:
             rules={rule: LinearModel.from_json(m) for rule, m in doc["rules"].items()},
             catalog_version=str(doc.get("catalog_version", "")),
             trained_on=doc.get("trained_on", {}),
+            priors={rule: float(prior) for rule, prior in doc.get("priors", {}).items()},
         )
 
     def save(self, path: Path = MODEL_PATH) -> None:
