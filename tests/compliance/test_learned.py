@@ -231,3 +231,18 @@ def test_replacing_the_block_model_takes_effect_on_the_next_check(lexicon: objec
     assert checker.check(text, context).max_severity == "block"
     model.block = LinearModel({}, bias=-9.0)
     assert all(f.source == "rules" for f in checker.check(text, context).findings)
+
+
+def test_a_stale_model_file_is_not_used_and_the_rules_still_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from hygie.compliance.checker import learned
+
+    doc = toy_model().to_json()
+    doc["features_version"] = FEATURES_VERSION - 1
+    path = tmp_path / "model.json.gz"
+    path.write_bytes(gzip.compress(json.dumps(doc).encode()))
+    monkeypatch.setattr(learned, "MODEL_PATH", path)
+    with caplog.at_level("WARNING", logger="hygie.compliance.checker.learned"):
+        assert learned.default_model.__wrapped__() is None
+    assert "retrain" in caplog.text

@@ -20,13 +20,14 @@ from hygie.compliance.checker import signals as detectors
 from hygie.compliance.checker.folding import Folded
 from hygie.compliance.checker.index import Entry, Hits, Index
 from hygie.compliance.checker.learned import Assessment, Evidence, RiskModel, default_model
+from hygie.compliance.checker.opinion import SecondOpinion, evidence_of
 from hygie.compliance.checker.types import (
     CheckContext,
     CheckResult,
-    Citation,
     Finding,
     MissingMention,
     ProductInfo,
+    RuleText,
     Span,
 )
 from hygie.compliance.lexicon.matcher import ProductLexicon, ProductMention
@@ -157,6 +158,10 @@ class _RulePlan:
     gate: frozenset[str] | None
 
 
+#: The rules that apply to one context, each with its plan.
+RulePlans = tuple[tuple[Rule, _RulePlan], ...]
+
+
 @dataclass(slots=True)
 class _Outcome:
     severity: Severity
@@ -174,33 +179,6 @@ class _Run:
     plans: tuple[tuple[Rule, _RulePlan], ...]
     findings: list[Finding]
     checklist: dict[str, MissingMention]
-
-
-@dataclass(frozen=True, slots=True)
-class _RuleText:
-    """What a finding of a rule says, in one language (the same for every finding)."""
-
-    title: str
-    message: str
-    explanation: str
-    suggestion: str
-    citations: tuple[Citation, ...]
-
-    @classmethod
-    def of(cls, rule: Rule, english: bool) -> _RuleText:
-        citations = tuple(
-            Citation(s.instrument, s.article, s.version_date, s.url, s.verified)
-            for s in rule.sources
-        )
-        title = rule.title_en if english else rule.title_fr
-        cited = citations[0].label() if citations else ""
-        return cls(
-            title=title,
-            message=f"{title} ({cited})" if cited else title,
-            explanation=rule.explanation_en if english else rule.explanation_fr,
-            suggestion=rule.remediation_en if english else rule.remediation_fr,
-            citations=citations,
-        )
 
 
 _START_END = attrgetter("start", "end")
@@ -246,6 +224,7 @@ class Checker:
             if shipped is not None and shipped.catalog_version == self.catalog.version:
                 model = shipped
         self.model = model if learned else None
+        self._opinion = SecondOpinion(self.model) if self.model is not None else None
         entries = [
             Entry(name, entry.pattern, entry.case_sensitive)
             for name, lexicon_ in self.catalog.lexicons.items()
@@ -315,12 +294,7 @@ class Checker:
         self._last: (
             tuple[CheckContext, tuple[tuple[tuple[Rule, _RulePlan], ...], dict[int, bool]]] | None
         ) = None
-        self._texts: dict[tuple[int, bool], _RuleText] = {}
-        #: The rules of a plan that can block (a trigger of block severity), by plan.
-        self._blocking: dict[
-            int,
-            tuple[tuple[tuple[Rule, _RulePlan], ...], tuple[tuple[str, frozenset[str]], ...]],
-        ] = {}
+        self._texts: dict[tuple[int, bool], RuleText] = {}
         self._statuses: dict[tuple[object, ...], frozenset[str]] = {}
         self._mentions: dict[tuple[object, ...], MissingMention] = {}
 
@@ -592,25 +566,10 @@ class Checker:
         # review (``needs_approval``), that a careful regulatory pharmacist would refuse is
         # raised to a block (only the responsible pharmacist may then override it). A draft
         # the rules already refuse keeps the catalog's findings.
-        if self.model is not None and not any(f.severity == "block" for f in findings):
-            # The model never overrules a carve-out of the catalog: a rule an exception lowered
-            # (an approved campaign), or whose excusing words are in the text (a shortage
-            # notice, "meilleurs vœux", a negated claim), is not cited.
-            excused = {f.rule for f in findings if f.exemption is not None}
-            present = analysis.present
-            candidates = tuple(
-                rule
-                for rule, carve_outs in self._blocking_rules(run.plans)
-                if rule not in excused and present.isdisjoint(carve_outs)
+        if self._opinion is not None and not any(f.severity == "block" for f in findings):
+            findings, assessment = self._opinion.weigh(
+                text, analysis, run.parent, context, findings, run.plans, threshold
             )
-            assessment = self.model.assess(
-                text,
-                self._evidence(analysis, run.parent, context, findings),
-                candidates,
-                threshold=threshold,
-            )
-            if assessment is not None:
-                findings = self._with_assessment(findings, assessment, run.plans, analysis.lang)
         findings.sort(key=lambda f: (SEVERITY_RANK[f.severity], f.start, f.rule))
         result = CheckResult(
             text=text,
@@ -665,91 +624,7 @@ class Checker:
         model left out), as the engine gives it to the model (for training)."""
         context = context or CheckContext()
         run = self._run_rules(text, context)
-        return self._evidence(run.analysis, run.parent, context, run.findings)
-
-    @staticmethod
-    def _evidence(
-        analysis: Analysis,
-        parent: Analysis | None,
-        context: CheckContext,
-        findings: Iterable[Finding],
-    ) -> Evidence:
-        return Evidence(
-            words=analysis.words,
-            kind=context.kind,
-            audience=context.audience,
-            lexicons=tuple(name for name in analysis.present if name[0] != "\0"),
-            signals=tuple(analysis.signals),
-            products=_found_products(analysis),
-            parent_products=() if parent is None else _found_products(parent),
-            parent_lexicons=()
-            if parent is None
-            else tuple(name for name in parent.present if name[0] != "\0"),
-            findings=tuple((f.rule, f.severity) for f in findings),
-        )
-
-    def _blocking_rules(
-        self, plans: tuple[tuple[Rule, _RulePlan], ...]
-    ) -> tuple[tuple[str, frozenset[str]], ...]:
-        """The rules of ``plans`` with a trigger that blocks (in this context), each with its
-        carve-outs: the lexicons whose presence excuses or masks (``no_lexicon``, an
-        exception's mask or situation)."""
-        cached = self._blocking.get(id(plans))
-        if cached is not None and cached[0] is plans:
-            return cached[1]
-        found = tuple(
-            (rule.id, _carve_outs(rule))
-            for rule, plan in plans
-            if any((t.severity or rule.severity) == "block" for t, _needs in plan.triggers)
-        )
-        if len(self._blocking) > 1_000:
-            self._blocking.clear()
-        self._blocking[id(plans)] = (plans, found)
-        return found
-
-    def _with_assessment(
-        self,
-        findings: list[Finding],
-        assessment: Assessment,
-        plans: tuple[tuple[Rule, _RulePlan], ...],
-        lang: str,
-    ) -> list[Finding]:
-        """``findings`` with the model's blocking finding: the rule's own finding raised to
-        ``block``, or a new one on the sentence that weighs most."""
-        rule = next(rule for rule, _plan in plans if rule.id == assessment.rule)
-        english = lang == "en"
-        note = model_note(assessment.score, english)
-        for number, finding in enumerate(findings):
-            if finding.rule == rule.id:
-                findings[number] = replace(
-                    finding,
-                    severity="block",
-                    explanation=f"{note} {finding.explanation}",
-                    source="model",
-                    score=round(assessment.score, 4),
-                )
-                return findings
-        texts = self._texts.get((id(rule), english))
-        if texts is None:
-            texts = self._texts[(id(rule), english)] = _RuleText.of(rule, english)
-        start, end = assessment.span
-        findings.append(
-            Finding(
-                rule=rule.id,
-                severity="block",
-                start=start,
-                end=end,
-                title=texts.title,
-                message=texts.message,
-                explanation=f"{note} {texts.explanation}",
-                suggestion=texts.suggestion,
-                citations=texts.citations,
-                spans=(Span(start, end, "model"),),
-                source="model",
-                score=round(assessment.score, 4),
-            )
-        )
-        return findings
+        return evidence_of(run.analysis, run.parent, context, run.findings)
 
     def _apply(
         self,
@@ -823,7 +698,7 @@ class Checker:
         english = lang == "en"
         texts = self._texts.get((id(rule), english))
         if texts is None:
-            texts = self._texts[(id(rule), english)] = _RuleText.of(rule, english)
+            texts = self._texts[(id(rule), english)] = RuleText.of(rule, english)
         return Finding(
             rule=rule.id,
             severity=outcome.severity,
@@ -1082,43 +957,6 @@ def _names_author(text: str, author: str) -> bool:
     names = [part for part in fold(author).replace(".", " ").split() if len(part) >= 3]
     folded = fold(text)
     return any(phrase_pattern(name).search(folded) for name in names)
-
-
-def _found_products(analysis: Analysis) -> tuple[str, ...]:
-    """The categories of the products an analysis found, and ``category:status`` of each of
-    their statuses, for the model."""
-    tokens: set[str] = set()
-    for hit in analysis.products:
-        tokens.add(hit.category)
-        tokens.update(f"{hit.category}:{status}" for status in hit.statuses)
-    return tuple(tokens)
-
-
-def _carve_outs(rule: Rule) -> frozenset[str]:
-    names: set[str] = set()
-    for trigger in rule.triggers:
-        names.update(trigger.no_lexicon)
-    for exemption in rule.exceptions:
-        if exemption.mask_lexicon:
-            names.add(exemption.mask_lexicon)
-        if exemption.when is not None:
-            names.update(exemption.when.all_lexicons)
-            names.update(exemption.when.any_lexicon)
-    return frozenset(names)
-
-
-def model_note(score: float, english: bool) -> str:
-    """What a finding of the learned model says first (see :mod:`.learned`)."""
-    percent = round(score * 100)
-    if english:
-        return (
-            f"Found by the learned model ({percent} % likely), not by a catalog wording: "
-            "re-read the highlighted passage with this rule in mind."
-        )
-    return (
-        f"Relevé par le modèle appris (probabilité {percent} %), pas par une formulation du "
-        "catalogue : relisez le passage surligné au regard de cette règle."
-    )
 
 
 @lru_cache(maxsize=1)

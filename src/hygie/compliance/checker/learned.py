@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,9 +39,11 @@ from typing import Any
 from hygie.compliance.rules.catalog import fold
 from hygie.nlp.model import LinearModel, sigmoid
 
+log = logging.getLogger(__name__)
+
 MODEL_PATH = Path(__file__).with_name("data") / "compliance-model.json.gz"
 #: Bumped whenever :func:`features` changes: a model trained on other features is refused.
-FEATURES_VERSION = 2
+FEATURES_VERSION = 3
 #: Words shorter than this are their own stem.
 _STEM = 5
 #: The rule the model cites must be at least as likely to apply to the draft as to an average
@@ -59,9 +62,9 @@ class Evidence:
     ``words`` are the folded words in order; ``lexicons`` the catalog lexicons with a hit,
     ``signals`` the detectors that fired, ``products`` ``category:status`` tokens (and the bare
     category) of the products named or linked, ``parent_lexicons`` the lexicons found in the
-    text replied to and ``parent_products`` the tokens of the products it names ("is the X
-    sensor reimbursed?" answered "yes, fully"), ``findings`` the engine's own
-    ``(rule, severity)`` pairs.
+    text replied to, ``parent_products`` the tokens of the products it names and
+    ``parent_words`` its folded words ("is the X sensor reimbursed?" answered "yes, fully"),
+    ``findings`` the engine's own ``(rule, severity)`` pairs.
     """
 
     words: Sequence[str]
@@ -73,6 +76,7 @@ class Evidence:
     parent_lexicons: Iterable[str] = ()
     findings: Iterable[tuple[str, str]] = ()
     parent_products: Iterable[str] = ()
+    parent_words: Iterable[str] = ()
 
 
 def word_features(words: Sequence[str]) -> set[str]:
@@ -97,6 +101,7 @@ def structural_features(evidence: Evidence) -> set[str]:
     out.update(f"S:{name}" for name in evidence.signals)
     out.update(f"PL:{name}" for name in evidence.parent_lexicons)
     out.update(f"PP:{token}" for token in evidence.parent_products)
+    out.update(f"pw:{word}" for word in evidence.parent_words)
     for rule, severity in evidence.findings:
         out.add(f"F:{rule}")
         out.add(f"F:{rule}:{severity}")
@@ -121,6 +126,7 @@ class _FastScorer:
         "kinds",
         "pairs",
         "parent_products",
+        "parent_words",
         "parents",
         "signals",
         "stems",
@@ -136,6 +142,7 @@ class _FastScorer:
         self.signals: dict[str, float] = {}
         self.parents: dict[str, float] = {}
         self.parent_products: dict[str, float] = {}
+        self.parent_words: dict[str, float] = {}
         self.findings: dict[tuple[str, str], float] = {}
         #: kind → (its constant, by lexicon name, by product token).
         self.kinds: dict[str, tuple[float, dict[str, float], dict[str, float]]] = {}
@@ -153,6 +160,8 @@ class _FastScorer:
                 self.parents[rest] = weight
             elif family == "PP":
                 self.parent_products[rest] = weight
+            elif family == "pw":
+                self.parent_words[rest] = weight
         self._weights = weights
 
     def _kind(self, kind: str) -> tuple[float, dict[str, float], dict[str, float]]:
@@ -194,6 +203,7 @@ class _FastScorer:
         total += sum(map(self.signals.get, set(evidence.signals), zeros))
         total += sum(map(self.parents.get, set(evidence.parent_lexicons), zeros))
         total += sum(map(self.parent_products.get, set(evidence.parent_products), zeros))
+        total += sum(map(self.parent_words.get, set(evidence.parent_words), zeros))
         # One finding per rule (the engine merges a rule's triggers).
         for rule, severity in set(evidence.findings):
             total += self.finding(rule, severity)
@@ -337,7 +347,13 @@ class RiskModel:
 
 @lru_cache(maxsize=1)
 def default_model() -> RiskModel | None:
-    """The model shipped with the package, or ``None`` when it is absent (the rules alone)."""
+    """The model shipped with the package, or ``None`` when it is absent or was built for other
+    features (the rules alone, with a warning in the log: a stale model file never stops a
+    check)."""
     if not MODEL_PATH.exists():
         return None
-    return RiskModel.load(MODEL_PATH)
+    try:
+        return RiskModel.load(MODEL_PATH)
+    except ValueError as error:
+        log.warning("compliance model %s not used: %s", MODEL_PATH, error)
+        return None

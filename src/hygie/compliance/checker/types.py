@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from hygie.compliance.rules.catalog import SEVERITY_RANK, Severity
+from hygie.compliance.rules.catalog import SEVERITY_RANK, Rule, Severity
 
 MaxSeverity = Literal["block", "needs_approval", "warn", "ok"]
 
@@ -111,6 +111,33 @@ class Citation:
 
     def label(self) -> str:
         return f"{self.instrument}, {self.article}" if self.article else self.instrument
+
+
+@dataclass(frozen=True, slots=True)
+class RuleText:
+    """What a finding of a rule says, in one language (the same for every finding)."""
+
+    title: str
+    message: str
+    explanation: str
+    suggestion: str
+    citations: tuple[Citation, ...]
+
+    @classmethod
+    def of(cls, rule: Rule, english: bool) -> RuleText:
+        citations = tuple(
+            Citation(s.instrument, s.article, s.version_date, s.url, s.verified)
+            for s in rule.sources
+        )
+        title = rule.title_en if english else rule.title_fr
+        cited = citations[0].label() if citations else ""
+        return cls(
+            title=title,
+            message=f"{title} ({cited})" if cited else title,
+            explanation=rule.explanation_en if english else rule.explanation_fr,
+            suggestion=rule.remediation_en if english else rule.remediation_fr,
+            citations=citations,
+        )
 
 
 @dataclass(frozen=True, slots=True)
