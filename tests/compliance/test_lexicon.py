@@ -377,6 +377,14 @@ def test_a_camel_case_hashtag_is_split(lexicon: ProductLexicon) -> None:
     assert spans(text, lexicon.find(text)) == [("Doliprane", "DOLIPRANE")]
 
 
+def test_a_brand_spelt_in_its_own_camel_case_is_one_name(lexicon: ProductLexicon) -> None:
+    text = "Mon stylo de NovoRapid et une boîte d'EllaOne"
+    assert spans(text, lexicon.find(text)) == [
+        ("NovoRapid", "NOVORAPID"),
+        ("EllaOne", "ELLAONE"),
+    ]
+
+
 def test_a_misspelt_brand_is_found_with_its_distance(lexicon: ProductLexicon) -> None:
     text = "du dolipranne svp"
     [mention] = lexicon.find(text)

@@ -767,6 +767,13 @@ class ProductLexicon:
             return parts
         found_parts: list[tuple[int, int, str, int]] = []
         pieces = _camel_parts(word)
+        if len(pieces) > 1:
+            # A brand spelt in its own camel case ("NovoRapid", "EllaOne") is one name; a
+            # hashtag ("#StopDoliprane") is several words.
+            whole = self._canonical(fold(word), fuzzy=False, variants_only=not word.isascii())
+            if whole is not None:
+                pieces = []
+                found_parts.append((0, len(word), whole[0], whole[1]))
         for start, end in pieces:
             piece = word[start:end]
             found = self._canonical(
