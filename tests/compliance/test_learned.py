@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from hygie.compliance.checker import CheckContext, Checker
+from hygie.compliance.checker import CheckContext, Checker, Finding
 from hygie.compliance.checker.learned import (
     FEATURES_VERSION,
     Evidence,
@@ -36,6 +36,25 @@ def toy_model(threshold: float = 0.5) -> RiskModel:
     }
     return RiskModel(
         version="test", threshold=threshold, block=block, rules=rules, catalog_version="any"
+    )
+
+
+def citing(rule: str, threshold: float = 0.5) -> RiskModel:
+    """The toy model, citing ``rule`` whenever it may."""
+    model = toy_model(threshold)
+    model.rules = {rule: LinearModel({}, bias=3.0)}
+    return model
+
+
+def by_rule(
+    lexicon: object, model: RiskModel, text: str, context: CheckContext
+) -> tuple[dict[str, Finding], dict[str, Finding]]:
+    """The findings of the rules alone and with ``model``, by rule."""
+    rules_only = Checker(lexicon=lexicon, learned=False)  # type: ignore[arg-type]
+    checker = Checker(lexicon=lexicon, model=model)  # type: ignore[arg-type]
+    return (
+        {f.rule: f for f in rules_only.check(text, context).findings},
+        {f.rule: f for f in checker.check(text, context).findings},
     )
 
 
@@ -107,18 +126,13 @@ def test_the_model_only_cites_a_rule_that_can_block_this_draft(lexicon: object) 
 def test_a_warning_of_a_rule_the_model_cites_keeps_its_spans_and_becomes_a_block(
     lexicon: object,
 ) -> None:
-    model = toy_model()
-    model.rules = {"PV-08": LinearModel({}, bias=3.0)}
-    checker = Checker(lexicon=lexicon, model=model)  # type: ignore[arg-type]
-    rules_only = Checker(lexicon=lexicon, learned=False)  # type: ignore[arg-type]
     text = "Bonjour Julie, n'hésitez pas à en parler à votre médecin, un effet miraculeux"
     context = CheckContext(
         audience="company",
         kind="reply",
         parent_text="J'ai eu des vertiges après ma première injection de Tremfya",
     )
-    before = {f.rule: f for f in rules_only.check(text, context).findings}
-    after = {f.rule: f for f in checker.check(text, context).findings}
+    before, after = by_rule(lexicon, citing("PV-08"), text, context)
     assert before["PV-08"].severity == "warn"
     assert after["PV-08"].severity == "block" and after["PV-08"].source == "model"
     assert after["PV-08"].spans == before["PV-08"].spans
@@ -129,14 +143,9 @@ def test_a_draft_the_rules_send_to_review_is_blocked_when_the_model_is_sure_of_t
 ) -> None:
     # Review would let a refusable draft out with a reviewer's signature; the model raises the
     # reviewed rule's own finding to a block, with its spans.
-    model = toy_model(threshold=0.5)
-    model.rules = {"FR-PHARMA-02": LinearModel({}, bias=3.0)}
-    checker = Checker(lexicon=lexicon, model=model)  # type: ignore[arg-type]
-    rules_only = Checker(lexicon=lexicon, learned=False)  # type: ignore[arg-type]
     text = "PRIX CASSÉS !!! -50 % sur toute la parapharmacie, un effet miraculeux"
     context = CheckContext(audience="pharmacy", kind="post")
-    before = {f.rule: f for f in rules_only.check(text, context).findings}
-    after = {f.rule: f for f in checker.check(text, context).findings}
+    before, after = by_rule(lexicon, citing("FR-PHARMA-02"), text, context)
     assert before["FR-PHARMA-02"].severity == "needs_approval"
     assert after["FR-PHARMA-02"].severity == "block"
     assert after["FR-PHARMA-02"].source == "model"
@@ -146,9 +155,7 @@ def test_a_draft_the_rules_send_to_review_is_blocked_when_the_model_is_sure_of_t
 def test_a_draft_the_rules_send_to_review_keeps_the_catalogs_decision_when_the_model_is_unsure(
     lexicon: object,
 ) -> None:
-    model = toy_model(threshold=0.5)
-    model.rules = {"FR-PHARMA-02": LinearModel({}, bias=3.0)}
-    checker = Checker(lexicon=lexicon, model=model)  # type: ignore[arg-type]
+    checker = Checker(lexicon=lexicon, model=citing("FR-PHARMA-02"))  # type: ignore[arg-type]
     text = "PRIX CASSÉS !!! -50 % sur toute la parapharmacie"
     result = checker.check(text, CheckContext(audience="pharmacy", kind="post"))
     assert result.max_severity == "needs_approval"

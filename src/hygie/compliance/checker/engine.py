@@ -176,7 +176,7 @@ class _Run:
 
     analysis: Analysis
     parent: Analysis | None
-    plans: tuple[tuple[Rule, _RulePlan], ...]
+    plans: RulePlans
     findings: list[Finding]
     checklist: dict[str, MissingMention]
 
@@ -287,20 +287,14 @@ class Checker:
                 }
             )
         )
-        self._by_context: dict[
-            tuple[object, ...], tuple[tuple[tuple[Rule, _RulePlan], ...], dict[int, bool]]
-        ] = {}
+        self._by_context: dict[tuple[object, ...], tuple[RulePlans, dict[int, bool]]] = {}
         #: The last context checked and its plans (a caller often checks many texts with one).
-        self._last: (
-            tuple[CheckContext, tuple[tuple[tuple[Rule, _RulePlan], ...], dict[int, bool]]] | None
-        ) = None
+        self._last: tuple[CheckContext, tuple[RulePlans, dict[int, bool]]] | None = None
         self._texts: dict[tuple[int, bool], RuleText] = {}
         self._statuses: dict[tuple[object, ...], frozenset[str]] = {}
         self._mentions: dict[tuple[object, ...], MissingMention] = {}
 
-    def _plans_for(
-        self, context: CheckContext
-    ) -> tuple[tuple[tuple[Rule, _RulePlan], ...], dict[int, bool]]:
+    def _plans_for(self, context: CheckContext) -> tuple[RulePlans, dict[int, bool]]:
         """The rules that apply to ``context`` with a trigger whose context conditions hold
         (a trigger whose context fails gives nothing, so leaving it out changes nothing),
         each with its plan, and the memo of the triggers' context conditions: worked out
