@@ -10,7 +10,7 @@ import pytest
 
 from hygie.compliance.checker import CheckContext, Checker, ProductInfo, check
 from hygie.compliance.checker.folding import Folded
-from hygie.compliance.checker.index import naive_hits, prefixes
+from hygie.compliance.checker.index import Entry, Index, begins, naive_hits, prefixes
 from hygie.compliance.checker.signals import asserted
 from hygie.compliance.rules import default_catalog
 from hygie.compliance.rules.catalog import Example, Rule
@@ -208,7 +208,7 @@ def test_every_entry_a_prefix_is_derived_for_begins_with_one_of_them(checker: Ch
                 # The analysis writes the separators between two words as one space.
                 tail = re.sub(r"(?<=\w)\W+(?=\w)", " ", folded[match.start() : match.end() + 40])
                 raw = folded[match.start() :]
-                assert any(tail.startswith(p) or raw.startswith(p) for p in allowed), entry
+                assert any(begins(tail, p) or begins(raw, p) for p in allowed), entry
 
 
 def test_the_index_finds_what_plain_searches_find_on_every_example(checker: Checker) -> None:
@@ -222,6 +222,31 @@ def test_the_index_finds_what_plain_searches_find_on_every_example(checker: Chec
                 for name, spans in fast.items():
                     assert set(spans) <= set(slow.get(name, ())), (name, text)
                 assert set(fast) == set(slow), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Voici l'insuline de votre mère.",
+        "Voici l insuline de votre mère.",
+        "Voici lainsuline de votre mère.",
+        "La insuline, le sirop, les soins : c'est prouvé, c est prouvé, cxest prouvé.",
+        "Le choix de la rédaction, la trousse offerte.",
+    ],
+)
+def test_a_dot_after_an_elided_letter_is_searched_only_before_its_next_word(text: str) -> None:
+    entries = [
+        Entry("insulin", re.compile(r"\bl.insuline\s+de\b")),
+        Entry("proof", re.compile(r"\bc.?\s?est\s+prouve\b")),
+        Entry("gift", re.compile(r"\b(?:la|le|l.)\s+trousse\b")),
+    ]
+    index = Index(entries)
+    folded = Folded.of(text)
+    fast = {name: spans for name, spans in index.hits(folded).items() if spans}
+    assert fast == {name: spans for name, spans in naive_hits(entries, folded).items() if spans}
+    # "la", "le" or "les" alone no longer call for the "l." entries: only before their word.
+    assert begins("la", "l\x00 ") and not begins("les", "l\x00 ")
+    assert begins("lainsuline", "l\x00insuline") and not begins("la", "l\x00insuline")
 
 
 # -- round 3: claims found by proximity -------------------------------------------------------

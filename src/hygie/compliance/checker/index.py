@@ -6,7 +6,10 @@ of scans per post. Instead, each entry's compiled pattern is analysed once
 begins with "approuve" or "approuvee" or "valide"…, then "par"; the phrase "la meilleure"
 with "la", then "meilleure". The entry is filed under its first word, or its first two words,
 or the beginning of its first word when the analysis cannot follow the whole word (``\\d+``,
-``gueri(?:t|r)\\w*``). Entries whose matches could begin anywhere (a leading ``\\s`` or ``.``)
+``gueri(?:t|r)\\w*``). A ``.`` in the first word (``l.insuline``, ``c.est``: an elision
+written loosely) is followed both ways: as a separator ("l", then "insuline") and as a
+character of the word (a word of that shape, :func:`begins`), so such an entry is tried before
+its own next word only, not at every word that begins with "l". Entries whose matches could begin anywhere (a leading ``\\s`` or ``.``)
 and case-sensitive entries (matched against the original text) are searched the plain way
 (:attr:`Index.scanned`), behind a cheap guard (:func:`_guard`).
 
@@ -54,6 +57,8 @@ _SMALL_CLASS = 48
 _WORD_CHAR = re.compile(r"\w")
 #: The separator the analysis writes between the first and the second word.
 SEP = " "
+#: What the analysis writes for a ``.`` inside the first word: any one character there.
+WILD = "\x00"
 
 OPEN, COMPLETE, PARTIAL = 0, 1, 2
 State = set[tuple[str, int]]
@@ -155,9 +160,33 @@ def _step(state: State, op: Any, av: Any, words: int) -> State:
         result |= once
         if low == 0:
             result |= start
-    else:  # ANY, NOT_LITERAL, a category, a group reference
+    elif op is sre_c.ANY:
+        # ``l.insuline``, ``c.est``: the "." is either a separator (the word ends: "l",
+        # then "insuline") or a character of the word (written WILD, the word goes on). Only
+        # in the first word: the second one is only ever a filter.
+        for prefix in opened:
+            if prefix and SEP not in prefix and _WORD_CHAR.match(prefix[0]):
+                result.add(_add(prefix, SEP, words))
+                result.add((prefix + WILD, OPEN))
+            else:
+                result.add((prefix, PARTIAL))
+    else:  # NOT_LITERAL, a category, a group reference
         result.update((prefix, PARTIAL) for prefix in opened)
     return result
+
+
+def begins(word: str, start: str) -> bool:
+    """Whether ``word`` begins with ``start``, where :data:`WILD` stands for any character;
+    a ``start`` ending with :data:`SEP` is the whole word."""
+    if start.endswith(SEP):
+        start = start[: -len(SEP)]
+        if len(word) != len(start):
+            return False
+    if WILD not in start:
+        return word.startswith(start)
+    return len(word) >= len(start) and all(
+        expected in (WILD, char) for expected, char in zip(start, word, strict=False)
+    )
 
 
 def _run(state: State, items: Iterable[tuple[Any, Any]], words: int) -> State:
@@ -575,7 +604,14 @@ class Index:
 
     def _file(self, entry: Entry, prefix: str, status: int) -> None:
         first, _sep, second = prefix.partition(SEP)
-        if not _WORD_CHAR.match(first[0]):
+        if WILD in first:
+            # Tried at the words that are (or begin) that way, and, when the second word is
+            # known, only before it.
+            key = first[: min(KEY_LENGTH, first.index(WILD))]
+            whole = bool(second) or status == COMPLETE
+            filed = _Filed(entry, second, status != COMPLETE, first + SEP if whole else first)
+            self._by_start[key].append(filed)
+        elif not _WORD_CHAR.match(first[0]):
             self._by_symbol[first[0]].append(_Filed(entry))
         elif second:
             self._by_word[first].append(_Filed(entry, second, status != COMPLETE))
@@ -594,7 +630,7 @@ class Index:
         for length in self._lengths:
             if length <= len(word):
                 for item in self._by_start.get(word[:length], ()):
-                    if word.startswith(item.start):
+                    if begins(word, item.start):
                         filed.append(item)
         return filed
 
