@@ -9,9 +9,10 @@ or the beginning of its first word when the analysis cannot follow the whole wor
 ``gueri(?:t|r)\\w*``). A ``.`` in the first word (``l.insuline``, ``c.est``: an elision
 written loosely) is followed both ways: as a separator ("l", then "insuline") and as a
 character of the word (a word of that shape, :func:`begins`), so such an entry is tried before
-its own next word only, not at every word that begins with "l". Entries whose matches could begin anywhere (a leading ``\\s`` or ``.``)
-and case-sensitive entries (matched against the original text) are searched the plain way
-(:attr:`Index.scanned`), behind a cheap guard (:func:`_guard`).
+its own next word only, not at every word that begins with "l". Entries whose matches could
+begin anywhere (a leading ``\\s`` or ``.``) and case-sensitive entries (matched against the
+original text) are searched the plain way (:attr:`Index.scanned`), behind a cheap guard
+(:func:`_guard`).
 
 Checking a text (:meth:`Index.scan`) does in C what is done for every word, and in Python only
 what is done where something may match:
