@@ -261,6 +261,10 @@ def test_a_dot_after_an_elided_letter_is_searched_only_before_its_next_word(text
         ("This supplement does not treat diabetes.", "treat", False),
         ("Ce complément soigne-t-il l'arthrose ?", "soigne", False),
         ("Marre de l'arthrose ? Ce complément soigne vos articulations.", "soigne", True),
+        ("No supplement can cure arthritis.", "cure", False),
+        ("No cream treats eczema, whatever the ads say.", "treats", False),
+        ("Nothing cures a cold faster than rest.", "cures", False),
+        ("No more aches: Flexivia cures them.", "cures", True),
     ],
 )
 def test_a_claim_verb_counts_only_when_asserted(text: str, verb: str, expected: bool) -> None:

@@ -158,7 +158,10 @@ def near(
 #: A negation just before a verb ("ne traite", "n'agit", "does not treat", "won't cure")…
 _NEGATED_BEFORE = re.compile(
     r"(?:\bne\s+(?:(?:le|la|les|l'|vous|te|se|s'|nous|y|en)\s*)?|\bn'\s*"
-    r"|\b(?:not|never|no longer|cannot|can't|won't|doesn't|don't|isn't|didn't)\s+(?:\w+\s+)?)$"
+    r"|\b(?:not|never|no longer|cannot|can't|won't|doesn't|don't|isn't|didn't)\s+(?:\w+\s+)?"
+    # The subject denies it: "no supplement (can) cure", "nothing cures" (French says "ne").
+    r"|\bno\s+\w+\s+(?:\w+\s+)?(?:can|could|will|would|may|might)\s+(?:ever\s+|really\s+)?"
+    r"|\bno\s+\w+\s+|\b(?:nothing|none)\s+(?:(?:can|could|will|would)\s+)?)$"
 )
 #: …or just after it ("traite pas", "soigne plus", "guérit jamais").
 _NEGATED_AFTER = re.compile(r"^\s*(?:pas|plus|jamais|point|nullement|en rien)\b")
