@@ -190,6 +190,12 @@ def test_a_loud_post_scores_a_loud_tone() -> None:
     assert "FR-PHARMA-02" in {f.rule for f in loud.findings}
 
 
+@pytest.mark.parametrize("text", ["", " ", "\n", "!!", "😀"])
+def test_an_empty_or_wordless_draft_has_no_findings(text: str) -> None:
+    # The composer checks as you type: a cleared box is checked too.
+    assert check(text).max_severity == "ok"
+
+
 def test_the_checker_is_deterministic() -> None:
     text = "💥 BLACK FRIDAY 💥 -40 % sur toute la para, et le Doliprane au meilleur prix !!"
     assert check(text) == check(text)

@@ -50,8 +50,11 @@ MIN_POSITIVES = 4
 #: Weights smaller than this are dropped from the saved per-rule models (the file stays small;
 #: they only choose which rule to cite).
 RULE_PRUNE = 0.1
-#: Never below 0.5: the model must find a refusal more likely than not.
-THRESHOLDS = tuple(round(0.5 + 0.025 * step, 3) for step in range(19))  # 0.50 … 0.95
+#: Never below 0.7: the model must be clearly sure before it refuses what no rule refuses. The
+#: budget alone chose 0.5 in session 6, and the model then refused ordinary advice the
+#: engineers wrote as traps ("un suivi régulier avec votre médecin permet d'adapter le
+#: traitement": 0.56), which its out-of-fold figures on the sets did not show.
+THRESHOLDS = tuple(round(0.7 + 0.025 * step, 3) for step in range(11))  # 0.70 … 0.95
 
 
 @dataclass(frozen=True)

@@ -694,7 +694,8 @@ class Index:
         if not words[-1]:
             words.pop()  # the text ends with a separator
         followings = words[1:]
-        followings.append("")
+        if words:  # an empty text has none
+            followings.append("")
         visits = list(map(self._visits.get, zip(words, followings, strict=True), repeat(_UNKNOWN)))
         starts: list[int] = []
         for index in compress(count(), visits):
