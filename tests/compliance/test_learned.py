@@ -93,7 +93,9 @@ def test_the_words_of_a_reply_under_an_adverse_event_are_also_read_in_that_situa
     checker = Checker(products=[ProductInfo(name="Lysaé", category="cosmetic")], learned=False)
     reply = checker.evidence(
         "Ça arrive souvent au début, continuez",
-        CheckContext(kind="reply", parent_text="J'ai eu des vertiges après la 2e dose de ce médicament"),
+        CheckContext(
+            kind="reply", parent_text="J'ai eu des vertiges après la 2e dose de ce médicament"
+        ),
     )
     assert situations(reply) == ["ae", "reply"]
     assert {"x:ae:arriv", "x:reply:arriv", "x:ae:debut"} <= situated_features(reply)

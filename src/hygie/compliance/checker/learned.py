@@ -141,9 +141,7 @@ def structural_features(evidence: Evidence) -> set[str]:
 def features(evidence: Evidence) -> set[str]:
     """The sparse binary features of a draft (see :class:`Evidence`)."""
     return (
-        word_features(evidence.words)
-        | structural_features(evidence)
-        | situated_features(evidence)
+        word_features(evidence.words) | structural_features(evidence) | situated_features(evidence)
     )
 
 
