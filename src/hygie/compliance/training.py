@@ -29,10 +29,14 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import multiprocessing
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from hygie.compliance.checker import Checker, ProductInfo
 from hygie.compliance.checker.learned import MODEL_PATH, RiskModel, features
@@ -177,6 +181,36 @@ def outcome(rows: Sequence[Scored], threshold: float) -> tuple[int, int, int, in
     return found, expected, false, compliant
 
 
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: What the fold workers read: set by :func:`main` before the pool forks (no pickling of the
+#: sets for every task).
+_SETS: dict[str, list[Example]] = {}
+
+
+def _examples_of(path: Path) -> list[Example]:
+    return examples(list(read_items(path, path.stem)), default_catalog())
+
+
+def _fold(held: str) -> list[Scored]:
+    """The out-of-fold rows of one set: scored by a model trained on the other sets."""
+    catalog = default_catalog()
+    model = fit([e for name, rows in _SETS.items() if name != held for e in rows], catalog)
+    return held_out(_SETS[held], model, catalog)
+
+
+def _map(function: Callable[[T], R], items: Iterable[T], jobs: int) -> list[R]:
+    """``function`` over ``items``, in order, on ``jobs`` processes (forked: each inherits the
+    loaded catalog and sets). The results do not depend on ``jobs``."""
+    items = list(items)
+    if jobs <= 1 or len(items) <= 1:
+        return [function(item) for item in items]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        return list(pool.map(function, items))
+
+
 def _pct(part: int, whole: int) -> str:
     if not whole:
         return "—"
@@ -195,27 +229,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="share of the compliant texts the model may refuse on top of the rules",
     )
     parser.add_argument("--dry-run", action="store_true", help="print, do not save")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="processes for the examples and the folds (default: one per core)",
+    )
     args = parser.parse_args(argv)
 
     paths = sorted(args.sets.glob("dev*.jsonl"))
     if not paths:
         parser.error(f"no dev*.jsonl in {args.sets}")
     catalog = default_catalog()
-    sets: dict[str, list[Example]] = {}
     digest = hashlib.sha256()
     for path in paths:
         if path.name.startswith("test"):
             parser.error("the held-out test set is never trained on")
         digest.update(path.read_bytes())
-        sets[path.stem] = examples(list(read_items(path, path.stem)), catalog)
-        print(f"{path.name}: {len(sets[path.stem])} texts", file=sys.stderr)
+    sets = dict(zip((p.stem for p in paths), _map(_examples_of, paths, args.jobs), strict=True))
+    print(f"{len(sets)} sets, {sum(map(len, sets.values()))} texts", file=sys.stderr)
 
     # 1. Out-of-fold: each set checked by the engine with a model trained on the others.
-    oof: dict[str, list[Scored]] = {}
-    for held in sets:
-        model = fit([e for name, rows in sets.items() if name != held for e in rows], catalog)
-        oof[held] = held_out(sets[held], model, catalog)
-        print(f"fold {held}: done", file=sys.stderr)
+    _SETS.clear()
+    _SETS.update(sets)
+    oof = dict(zip(sets, _map(_fold, list(sets), args.jobs), strict=True))
+    print("folds done", file=sys.stderr)
     pooled = [row for rows in oof.values() for row in rows]
 
     # 2. The threshold: the lowest one within the false-block budget (pooled out-of-fold).

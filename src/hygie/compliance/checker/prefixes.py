@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from re import _constants as sre_c  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
@@ -168,11 +169,20 @@ def _run(state: State, items: Iterable[tuple[Any, Any]], words: int) -> State:
 def first_words(pattern: re.Pattern[str], words: int = 2) -> State | None:
     """What every match of ``pattern`` on folded (lower-case) text begins with: a set of
     ``(prefix, status)`` (see :data:`State`); ``None`` when a match could begin anywhere."""
+    found = _first_words(pattern.pattern, pattern.flags, words)
+    return None if found is None else set(found)
+
+
+@lru_cache(maxsize=1 << 16)
+def _first_words(source: str, flags: int, words: int) -> frozenset[tuple[str, int]] | None:
+    """:func:`first_words` of a pattern's source, analysed once per process: every checker
+    (one per organisation, one per set of products in an evaluation) files the same catalog
+    entries, and the analysis of them all costs seconds."""
     try:
-        parsed = sre_parse.parse(pattern.pattern, pattern.flags)
+        parsed = sre_parse.parse(source, flags)
         final = _run({("", OPEN)}, parsed.data, words)
     except OverflowError:
-        return first_words(pattern, 1) if words > 1 else None
+        return _first_words(source, flags, 1) if words > 1 else None
     except (RecursionError, sre_c.error):
         return None
     result: State = set()
@@ -185,7 +195,7 @@ def first_words(pattern: re.Pattern[str], words: int = 2) -> State | None:
         elif status == OPEN:
             status = PARTIAL
         result.add((prefix, status))
-    return result
+    return frozenset(result)
 
 
 def prefixes(pattern: re.Pattern[str]) -> frozenset[str] | None:

@@ -1,0 +1,42 @@
+"""The model's training command: deterministic, whatever the number of processes."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from hygie.compliance import training
+
+SETS = Path(__file__).resolve().parents[2] / "eval" / "compliance"
+
+
+@pytest.fixture()
+def small_sets(tmp_path: Path) -> Path:
+    """Three development sets of 40 texts each, cut from the real ones."""
+    folder = tmp_path / "sets"
+    folder.mkdir()
+    for name in ("dev", "dev2", "dev3"):
+        lines = (SETS / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()[:40]
+        (folder / f"{name}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+def test_the_model_is_the_same_trained_on_one_process_or_on_several_and_never_sees_a_test_set(
+    small_sets: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A held-out set beside the development sets is never trained on.
+    (small_sets / "test.jsonl").write_text("", encoding="utf-8")
+    alone, pooled = tmp_path / "alone.json.gz", tmp_path / "pooled.json.gz"
+    assert training.main(["--sets", str(small_sets), "--out", str(alone), "--jobs", "1"]) == 0
+    report = capsys.readouterr().out
+    assert training.main(["--sets", str(small_sets), "--out", str(pooled), "--jobs", "2"]) == 0
+    again = capsys.readouterr().out
+    # The same figures and the same model, to the byte (the gzip header names the file).
+    assert again.replace("pooled", "alone").splitlines()[:-1] == report.splitlines()[:-1]
+    assert gzip.decompress(alone.read_bytes()) == gzip.decompress(pooled.read_bytes())
+    model = json.loads(gzip.decompress(alone.read_bytes()))
+    assert model["trained_on"] == {"dev": 40, "dev2": 40, "dev3": 40}
+    assert "| dev2 |" in report and "Threshold sweep" in report
