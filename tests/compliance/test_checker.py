@@ -272,6 +272,9 @@ def test_a_dot_after_an_elided_letter_is_searched_only_before_its_next_word(text
         ("No cream treats eczema, whatever the ads say.", "treats", False),
         ("Nothing cures a cold faster than rest.", "cures", False),
         ("No more aches: Flexivia cures them.", "cures", True),
+        ("Cicaveil isn't designed to treat acne or scars.", "treat", False),
+        ("Ce baume n'est pas conçu pour traiter l'eczéma.", "traiter", False),
+        ("Don't wait to treat your eczema: Cicaveil treats it.", "treats", True),
     ],
 )
 def test_a_claim_verb_counts_only_when_asserted(text: str, verb: str, expected: bool) -> None:

@@ -12,13 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from hygie.compliance.checker import CheckContext, Checker, Finding
+from hygie.compliance.checker import CheckContext, Checker, Finding, ProductInfo
 from hygie.compliance.checker.learned import (
     FEATURES_VERSION,
     Evidence,
     RiskModel,
     default_model,
     features,
+    situated_features,
+    situations,
 )
 from hygie.compliance.rules import default_catalog
 from hygie.nlp.model import LinearModel
@@ -66,17 +68,42 @@ def lexicon():  # type: ignore[no-untyped-def]
 def test_the_fast_score_equals_the_model_applied_to_the_features() -> None:
     model = default_model()
     assert model is not None
-    checker = Checker(learned=False)
+    serum = ProductInfo(name="Lysaé", category="cosmetic")
     texts = [
         ("Le Doliprane, le meilleur contre la fièvre ! Venez vite 😍", "post", None),
         ("Merci pour votre avis, à bientôt pour votre Levothyrox", "review_reply", "★★★★★ top"),
         ("Our serum makes acne disappear in 10 days", "post", None),
+        # Situated words: under an adverse-event comment, in a reply, beside a cosmetic.
+        (
+            "Ça arrive souvent les premiers jours, continuez, le corps s'habitue 💪",
+            "reply",
+            "Depuis que je prends ce traitement j'ai des vertiges et des nausées",
+        ),
+        ("Lysaé et adieu les poussées d'eczéma, fini les crises !", "post", None),
     ]
     for text, kind, parent in texts:
+        checker = Checker(products=[serum], learned=False)
         evidence = checker.evidence(text, CheckContext(kind=kind, parent_text=parent))
         assert model.block_score(evidence) == pytest.approx(
             model.block.score(features(evidence)), abs=1e-12
         )
+
+
+def test_the_words_of_a_reply_under_an_adverse_event_are_also_read_in_that_situation() -> None:
+    checker = Checker(products=[ProductInfo(name="Lysaé", category="cosmetic")], learned=False)
+    reply = checker.evidence(
+        "Ça arrive souvent au début, continuez",
+        CheckContext(
+            kind="reply", parent_text="J'ai eu des vertiges après la 2e dose de ce médicament"
+        ),
+    )
+    assert situations(reply) == ["ae", "reply"]
+    assert {"x:ae:arriv", "x:reply:arriv", "x:ae:debut"} <= situated_features(reply)
+    post = checker.evidence("Lysaé apaise les rougeurs", CheckContext(kind="post"))
+    assert situations(post) == ["cosmetic"]
+    assert "x:cosmetic:rouge" in features(post)
+    plain = checker.evidence("Bonne semaine à tous", CheckContext(kind="post"))
+    assert situations(plain) == [] and situated_features(plain) == set()
 
 
 def test_a_draft_no_rule_blocks_is_blocked_when_the_model_is_sure_and_the_finding_says_so(

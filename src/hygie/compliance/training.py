@@ -99,9 +99,9 @@ def train_block(train: Sequence[Example]) -> LinearModel:
 
 def rule_features(feats: frozenset[str]) -> list[str]:
     """What a per-rule model reads: the structural features and the word stems (words, word
-    pairs and the parent's words are left to the block model; the rule models only choose the
-    rule to cite)."""
-    return sorted(f for f in feats if not f.startswith(("w:", "b:", "pw:")))
+    pairs, the parent's words and the situated words are left to the block model; the rule
+    models only choose the rule to cite)."""
+    return sorted(f for f in feats if not f.startswith(("w:", "b:", "pw:", "x:")))
 
 
 def fit(train: Sequence[Example], catalog: Catalog, threshold: float = 1.0) -> RiskModel:

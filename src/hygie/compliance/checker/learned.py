@@ -9,7 +9,8 @@ pure Python and deterministic.
 :class:`RiskModel` holds two kinds of logistic models over the same sparse features
 (:func:`features`: the draft's words, word stems and word pairs, the catalog's lexicons and
 signals the engine found, the products' statuses, the draft's kind and audience, what the parent
-says, and the rules the engine already fired):
+says, the rules the engine already fired, and the words again in their situation: under an
+adverse-event comment, in a reply, next to a cosmetic or a supplement):
 
 - ``block``: the probability that a careful regulatory pharmacist would refuse the draft;
 - ``rules``: for each rule that can block, the probability that it applies, used to cite the
@@ -43,7 +44,7 @@ log = logging.getLogger(__name__)
 
 MODEL_PATH = Path(__file__).with_name("data") / "compliance-model.json.gz"
 #: Bumped whenever :func:`features` changes: a model trained on other features is refused.
-FEATURES_VERSION = 3
+FEATURES_VERSION = 4
 #: Words shorter than this are their own stem.
 _STEM = 5
 #: The rule the model cites must be at least as likely to apply to the draft as to an average
@@ -88,6 +89,35 @@ def word_features(words: Sequence[str]) -> set[str]:
     return out
 
 
+#: The lexicons and signals that say the parent reports a possible adverse event.
+_AE_PARENT = frozenset({"ae_cues", "ae_link_cues"})
+_AE_SIGNAL = "adverse_event_report"
+#: The product categories a word is also read beside (``P:<category>``, the bare token).
+_CATEGORIES = ("medicine", "medical_device", "cosmetic", "food_supplement")
+
+
+def situations(evidence: Evidence) -> list[str]:
+    """Where the draft's words are said: ``ae`` (under a comment reporting a possible adverse
+    event), ``reply`` (a reply or a review reply), and each product category the draft names."""
+    out = []
+    if _AE_PARENT.intersection(evidence.parent_lexicons) or _AE_SIGNAL in set(evidence.signals):
+        out.append("ae")
+    if evidence.kind != "post":
+        out.append("reply")
+    products = set(evidence.products)
+    out.extend(category for category in _CATEGORIES if category in products)
+    return out
+
+
+def situated_features(evidence: Evidence) -> set[str]:
+    """Each word's first five letters in each of its :func:`situations`: "ça arrive au début"
+    is ordinary advice in a post and a reassurance under an adverse event; "fini les crises"
+    is a disease claim next to a cosmetic. A linear model cannot combine the two features
+    itself; these give the combination a weight of its own."""
+    heads = {word[:_STEM] for word in evidence.words}
+    return {f"x:{where}:{head}" for where in situations(evidence) for head in heads}
+
+
 def structural_features(evidence: Evidence) -> set[str]:
     """The features that are not words: kind, audience, lexicons, products, signals, the
     parent's lexicons and the engine's findings."""
@@ -110,7 +140,9 @@ def structural_features(evidence: Evidence) -> set[str]:
 
 def features(evidence: Evidence) -> set[str]:
     """The sparse binary features of a draft (see :class:`Evidence`)."""
-    return word_features(evidence.words) | structural_features(evidence)
+    return (
+        word_features(evidence.words) | structural_features(evidence) | situated_features(evidence)
+    )
 
 
 class _FastScorer:
@@ -129,6 +161,7 @@ class _FastScorer:
         "parent_words",
         "parents",
         "signals",
+        "situated",
         "stems",
         "words",
     )
@@ -144,6 +177,8 @@ class _FastScorer:
         self.parent_products: dict[str, float] = {}
         self.parent_words: dict[str, float] = {}
         self.findings: dict[tuple[str, str], float] = {}
+        #: situation → word head → weight (``x:<situation>:<head>``).
+        self.situated: dict[str, dict[str, float]] = {}
         #: kind → (its constant, by lexicon name, by product token).
         self.kinds: dict[str, tuple[float, dict[str, float], dict[str, float]]] = {}
         for feature, weight in weights.items():
@@ -162,6 +197,9 @@ class _FastScorer:
                 self.parent_products[rest] = weight
             elif family == "pw":
                 self.parent_words[rest] = weight
+            elif family == "x":
+                where, _sep, head = rest.partition(":")
+                self.situated.setdefault(where, {})[head] = weight
         self._weights = weights
 
     def _kind(self, kind: str) -> tuple[float, dict[str, float], dict[str, float]]:
@@ -204,6 +242,12 @@ class _FastScorer:
         total += sum(map(self.parents.get, set(evidence.parent_lexicons), zeros))
         total += sum(map(self.parent_products.get, set(evidence.parent_products), zeros))
         total += sum(map(self.parent_words.get, set(evidence.parent_words), zeros))
+        if self.situated:
+            heads = {w[:_STEM] for w in unique}
+            for where in situations(evidence):
+                table = self.situated.get(where)
+                if table:
+                    total += sum(map(table.get, heads, zeros))
         # One finding per rule (the engine merges a rule's triggers).
         for rule, severity in set(evidence.findings):
             total += self.finding(rule, severity)

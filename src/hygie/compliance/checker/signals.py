@@ -159,6 +159,9 @@ def near(
 _NEGATED_BEFORE = re.compile(
     r"(?:\bne\s+(?:(?:le|la|les|l'|vous|te|se|s'|nous|y|en)\s*)?|\bn'\s*"
     r"|\b(?:not|never|no longer|cannot|can't|won't|doesn't|don't|isn't|didn't)\s+(?:\w+\s+)?"
+    # Not made for it: "it isn't designed to treat acne", "n'est pas conçu pour traiter".
+    r"|\b(?:not|never|isn't|aren't|wasn't)\s+(?:designed|meant|intended|made|supposed)\s+to\s+"
+    r"|\bn'\s*(?:est|sont)\s+pas\s+(?:fait|faite|faits|faites|concue?s?|destinee?s?)\s+pour\s+"
     # The subject denies it: "no supplement (can) cure", "nothing cures" (French says "ne").
     r"|\bno\s+\w+\s+(?:\w+\s+)?(?:can|could|will|would|may|might)\s+(?:ever\s+|really\s+)?"
     r"|\bno\s+\w+\s+|\b(?:nothing|none)\s+(?:(?:can|could|will|would)\s+)?)$"
