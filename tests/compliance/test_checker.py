@@ -315,3 +315,30 @@ def test_a_reply_asserting_what_a_prescription_brand_does_is_advertising() -> No
     assert "FR-MED-01" in {finding.rule for finding in claim.findings}
     factual = check("Bonjour, le Xarelto ne se délivre que sur ordonnance.", kind="reply")
     assert "FR-MED-01" not in {finding.rule for finding in factual.findings}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Notre complément à la vitamine C et au zinc, -20 % ce week-end !",
+        "Mélatonine 1,9 mg + passiflore : le duo de vos nuits, en promo cette semaine.",
+        "Nouveau déodorant sans sels d'aluminium, notre coup de cœur 💚",
+        "Glucosamine and chondroitin gummies for active joints, 2 for 1 this week!",
+    ],
+)
+def test_a_supplement_or_cosmetic_ingredient_the_medicines_database_lists_is_no_medicine(
+    rules_only: Checker, text: str
+) -> None:
+    context = CheckContext(audience="pharmacy", kind="post")
+    assert rules_only.analyse(text).products == []
+    rules = {f.rule for f in rules_only.check(text, context).findings}
+    assert not {r for r in rules if r.startswith("FR-MED")}, rules
+
+
+def test_a_brand_longer_than_the_ingredient_it_begins_with_is_still_a_medicine(
+    rules_only: Checker,
+) -> None:
+    names = [hit.name for hit in rules_only.analyse("Vitamine C Upsa 1000 en stock").products]
+    assert names == ["VITAMINE C UPSA"]
+    # And the substance named outside an ingredient's phrase stays a medicine substance.
+    assert [hit.name for hit in rules_only.analyse("du paracétamol").products] == ["paracétamol"]

@@ -33,6 +33,7 @@ from hygie.compliance.checker.types import (
 from hygie.compliance.lexicon.matcher import ProductLexicon, ProductMention
 from hygie.compliance.rules.catalog import (
     CONTEXT_KEYS,
+    INGREDIENT_LEXICON,
     SEVERITY_RANK,
     Catalog,
     Mention,
@@ -186,6 +187,10 @@ _START_END = attrgetter("start", "end")
 
 def _overlaps(span: tuple[int, int], others: Sequence[tuple[int, int]]) -> bool:
     return any(span[0] < end and start < span[1] for start, end in others)
+
+
+def _inside(span: tuple[int, int], others: Sequence[tuple[int, int]]) -> bool:
+    return any(start <= span[0] and span[1] <= end for start, end in others)
 
 
 def _weaker(a: Severity, b: Severity) -> Severity:
@@ -379,7 +384,13 @@ class Checker:
         else:
             found, words = hits, _WORDS.findall(folded.folded)
         products: list[ProductHit] = []
+        # "Vitamine C", "mélatonine", "sels d'aluminium": ingredients of a supplement or a
+        # cosmetic, though the medicines database lists them (a brand that only begins so,
+        # "Vitamine C Upsa", is longer than the ingredient and stays a medicine).
+        ingredients = found.get(INGREDIENT_LEXICON)
         for mention in self.lexicon.find(text):
+            if ingredients and _inside((mention.start, mention.end), ingredients):
+                continue
             statuses = self._mention_statuses(mention)
             products.append(
                 ProductHit(

@@ -235,6 +235,11 @@ SIGNAL_LEXICONS = frozenset(
         "weight_loss_words",
     }
 )
+#: The lexicon of the ingredients of foods, supplements and cosmetics that the medicines
+#: database also lists as active substances ("vitamine C", "mélatonine", "sels d'aluminium"): a
+#: medicine name found inside one of its hits is an ingredient, not a medicine (the engine reads
+#: it; no rule needs to).
+INGREDIENT_LEXICON = "ingredient_substances"
 
 
 @dataclass(frozen=True, slots=True)
@@ -1235,7 +1240,8 @@ def load_catalog(
             if rule_id in seen:
                 checker.problem(f"rule {rule.id}", f"id {rule_id!r} is used twice")
             seen.add(rule_id)
-    used = {name for rule in rules for name in rule.lexicon_names()} | SIGNAL_LEXICONS
+    used = {name for rule in rules for name in rule.lexicon_names()}
+    used |= SIGNAL_LEXICONS | {INGREDIENT_LEXICON}
     for name in sorted(set(lexicons) - used):
         checker.problem(f"{LEXICONS_DIR}/{name}.yaml", "no rule uses this lexicon")
 
