@@ -81,8 +81,8 @@ def test_the_fast_score_equals_the_model_applied_to_the_features() -> None:
         ),
         ("Lysaé et adieu les poussées d'eczéma, fini les crises !", "post", None),
     ]
+    checker = Checker(products=[serum], learned=False)
     for text, kind, parent in texts:
-        checker = Checker(products=[serum], learned=False)
         evidence = checker.evidence(text, CheckContext(kind=kind, parent_text=parent))
         assert model.block_score(evidence) == pytest.approx(
             model.block.score(features(evidence)), abs=1e-12

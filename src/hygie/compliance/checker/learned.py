@@ -242,12 +242,11 @@ class _FastScorer:
         total += sum(map(self.parents.get, set(evidence.parent_lexicons), zeros))
         total += sum(map(self.parent_products.get, set(evidence.parent_products), zeros))
         total += sum(map(self.parent_words.get, set(evidence.parent_words), zeros))
-        if self.situated:
+        tables = [t for t in map(self.situated.get, situations(evidence)) if t]
+        if tables:
             heads = {w[:_STEM] for w in unique}
-            for where in situations(evidence):
-                table = self.situated.get(where)
-                if table:
-                    total += sum(map(table.get, heads, zeros))
+            for table in tables:
+                total += sum(map(table.get, heads, zeros))
         # One finding per rule (the engine merges a rule's triggers).
         for rule, severity in set(evidence.findings):
             total += self.finding(rule, severity)
