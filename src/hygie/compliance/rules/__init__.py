@@ -1,8 +1,9 @@
 """The rules catalog of the compliance engine: rules as versioned data (pure Python, no Django).
 
 ``catalog.yaml`` holds the rules and ``lexicons/*.yaml`` the vocabularies they use; both are
-documented in :mod:`hygie.compliance.rules.catalog`, which loads and validates them:
-``load_catalog()`` (or the cached ``default_catalog()``) returns a frozen :class:`Catalog`.
+documented in :mod:`hygie.compliance.rules.catalog`, which holds their frozen model;
+:mod:`hygie.compliance.rules.loading` reads and validates them: ``load_catalog()`` (or the cached
+``default_catalog()``) returns a frozen :class:`Catalog`.
 """
 
 from hygie.compliance.rules.catalog import (
@@ -19,8 +20,8 @@ from hygie.compliance.rules.catalog import (
     Trigger,
     default_catalog,
     fold,
-    load_catalog,
 )
+from hygie.compliance.rules.loading import load_catalog
 
 __all__ = [
     "Catalog",
