@@ -40,3 +40,25 @@ def test_the_model_is_the_same_trained_on_one_process_or_on_several_and_never_se
     model = json.loads(gzip.decompress(alone.read_bytes()))
     assert model["trained_on"] == {"dev": 40, "dev2": 40, "dev3": 40}
     assert "| dev2 |" in report and "Threshold sweep" in report
+
+
+def test_a_quick_experiment_cross_validates_only_the_chosen_sets_and_saves_nothing(
+    small_sets: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "model.json.gz"
+    args = ["--sets", str(small_sets), "--out", str(out), "--jobs", "1", "--only", "dev2"]
+    assert training.main(args) == 0
+    report = capsys.readouterr().out
+    assert "dev2:" in report and "dev3" not in report and "| dev |" not in report
+    # Rules alone, then each threshold: block recall and false blocks.
+    lines = report.split("dev2:")[1].strip().splitlines()
+    assert lines[0].startswith("2.000") and len(lines) == 1 + len(training.THRESHOLDS)
+    assert not out.exists()
+
+
+def test_a_quick_experiment_on_a_set_that_does_not_exist_says_so(
+    small_sets: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        training.main(["--sets", str(small_sets), "--only", "dev99", "--dry-run"])
+    assert "no such development set: dev99" in capsys.readouterr().err
