@@ -130,6 +130,21 @@ def train_logistic(
     return LinearModel(weights, bias)
 
 
+def average(models: Sequence[LinearModel]) -> LinearModel:
+    """The model whose weights and bias are the mean of ``models``' (a feature a model lacks
+    weighs 0 in it). Stochastic gradient descent ends somewhere different for each order of
+    the examples; the mean of several orders varies less from one training set to the next,
+    and is scored exactly as fast as one model."""
+    if not models:
+        raise ValueError("no model to average")
+    count = len(models)
+    names = sorted(set().union(*(model.weights for model in models)))
+    weights = {
+        name: math.fsum(model.weights.get(name, 0.0) for model in models) / count for name in names
+    }
+    return LinearModel(weights, math.fsum(model.bias for model in models) / count)
+
+
 def train_softmax(
     examples: Sequence[Example],
     classes: Sequence[str],
