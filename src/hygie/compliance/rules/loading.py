@@ -195,6 +195,17 @@ class _Checker:
                 good.append(item)
         return tuple(good)
 
+    def items(
+        self, data: Mapping[str, Any], key: str, where: str, expected: str, *, required: bool = True
+    ) -> list[Any]:
+        """The list under ``key`` (``[]``, with a problem, when it is not one, or is empty and
+        ``required``; an absent optional list is empty)."""
+        value = data.get(key) if required else data.get(key) or []
+        if not isinstance(value, list) or (required and not value):
+            self.problem(where, f"field '{key}' must be {expected}")
+            return []
+        return value
+
     def names(self, data: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
         """A list of lexicon names, each of which must exist."""
         value = data.get(key)
@@ -508,35 +519,24 @@ class _Checker:
         severity = self.choice(data, "severity", where, SEVERITIES)
         kinds = self.choices(data, "kinds", where, KINDS)
 
-        sources: list[Source] = []
-        raw_sources = data.get("source")
-        if not isinstance(raw_sources, list) or not raw_sources:
-            self.problem(where, "field 'source' must be a non-empty list of sources")
-            raw_sources = []
-        for number, item in enumerate(raw_sources):
-            sources.append(self.source(item, f"{where}: source[{number}]"))
-
-        triggers: list[Trigger] = []
-        raw_triggers = data.get("triggers")
-        if not isinstance(raw_triggers, list) or not raw_triggers:
-            self.problem(where, "field 'triggers' must be a non-empty list")
-            raw_triggers = []
-        for number, item in enumerate(raw_triggers):
-            triggers.append(self.trigger(item, f"{where}: triggers[{number}]", _TRIGGER_KEYS))
-
-        exceptions: list[Exemption] = []
-        raw_exceptions = data.get("exceptions") or []
-        if not isinstance(raw_exceptions, list):
-            self.problem(where, "field 'exceptions' must be a list")
-            raw_exceptions = []
-        for number, item in enumerate(raw_exceptions):
-            exceptions.append(self.exemption(item, f"{where}: exceptions[{number}]"))
-
+        sources = [
+            self.source(item, f"{where}: source[{number}]")
+            for number, item in enumerate(
+                self.items(data, "source", where, "a non-empty list of sources")
+            )
+        ]
+        triggers = [
+            self.trigger(item, f"{where}: triggers[{number}]", _TRIGGER_KEYS)
+            for number, item in enumerate(self.items(data, "triggers", where, "a non-empty list"))
+        ]
+        exceptions = [
+            self.exemption(item, f"{where}: exceptions[{number}]")
+            for number, item in enumerate(
+                self.items(data, "exceptions", where, "a list", required=False)
+            )
+        ]
         examples: list[Example] = []
-        raw_examples = data.get("examples")
-        if not isinstance(raw_examples, list) or not raw_examples:
-            self.problem(where, "field 'examples' must be a non-empty list")
-            raw_examples = []
+        raw_examples = self.items(data, "examples", where, "a non-empty list")
         for number, item in enumerate(raw_examples):
             example = self.example(item, f"{where}: examples[{number}]", kinds)
             if example is not None:
