@@ -223,7 +223,7 @@ FUZZY_BLOCKLIST: frozenset[str] = words(
     prevenir celebrer celebre celebres bronchez serement surement seraient servent tienne
     tiennes immigrant immigrants bronche bronches prolactine colicine colicines lysosome
     lysosomes fenugrec thyroglobuline hypericum importan renie renies renient prochaine
-    prochain prochaines prochains cerise cerises ensuring
+    prochain prochaines prochains cerise cerises ensuring pollinique polliniques
     """
 )
 
