@@ -405,3 +405,77 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
         load_catalog(_write(tmp_path, rules))
     assert len(refused.value.problems) == 2
     assert "rule TEST-02" in refused.value.problems[1]
+
+
+# -- lexicon groups --------------------------------------------------------------------------------
+
+
+def _write_grouped(tmp_path: Path, groups: Any, triggers: list[dict[str, Any]]) -> Path:
+    """A catalog with three lexicons (contest_words, gift_words, price_words), ``groups`` as
+    its ``lexicon_groups`` and one rule with ``triggers``."""
+    path = _write(tmp_path, [_rule(triggers=triggers)])
+    for name, word in (("gift_words", "cadeau"), ("price_words", "prix cassé")):
+        (tmp_path / "lexicons" / f"{name}.yaml").write_text(
+            f"description: {name}.\nfr:\n  - {word}\n", encoding="utf-8"
+        )
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    document = {
+        "version": document["version"],
+        "updated": document["updated"],
+        "lexicon_groups": groups,
+        "rules": document["rules"],
+    }
+    path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), "utf-8")
+    return path
+
+
+def test_a_lexicon_group_stands_for_its_lexicons_in_any_and_no_lexicon(tmp_path: Path) -> None:
+    triggers = [
+        {"any_lexicon": ["contest_words"], "no_lexicon": ["offers"]},
+        {"any_lexicon": ["offers"]},
+    ]
+    catalog = load_catalog(
+        _write_grouped(tmp_path, {"offers": ["gift_words", "price_words"]}, triggers)
+    )
+    first, second = catalog.rule("TEST-01").triggers
+    assert first.no_lexicon == ("gift_words", "price_words")
+    assert second.any_lexicon == ("gift_words", "price_words")
+
+
+def test_the_packaged_catalog_names_its_promotion_cues_once() -> None:
+    catalog = default_catalog()
+    clearing = [
+        exemption.when.no_lexicon
+        for rule_id in ("FR-MED-01", "FR-MED-02", "FR-MED-05", "FR-DM-04")
+        for exemption in catalog.rule(rule_id).exceptions
+        if exemption.id in ("job_offer", "safety_advice") and exemption.when is not None
+    ]
+    assert len(clearing) >= 6
+    for names in clearing:
+        assert {"benefit_claims", "price_discount", "gift_words", "scarcity_cues"} <= set(names)
+
+
+def test_a_group_in_all_lexicons_is_refused(tmp_path: Path) -> None:
+    path = _write_grouped(
+        tmp_path, {"offers": ["gift_words", "price_words"]}, [{"all_lexicons": ["offers"]}]
+    )
+    assert "a lexicon group ('offers') means any of its lexicons" in _refusal(path)
+
+
+def test_a_group_of_an_unknown_lexicon_or_named_like_a_lexicon_is_refused(
+    tmp_path: Path,
+) -> None:
+    groups = {"offers": ["gift_words", "coupons"], "gift_words": ["price_words"]}
+    message = _refusal(_write_grouped(tmp_path, groups, [{"any_lexicon": ["contest_words"]}]))
+    assert "lexicon_groups.offers: unknown lexicon 'coupons'" in message
+    assert "lexicon_groups.gift_words: a group cannot have the name of a lexicon" in message
+
+
+def test_an_unused_group_and_a_lexicon_listed_twice_through_a_group_are_refused(
+    tmp_path: Path,
+) -> None:
+    groups = {"offers": ["gift_words", "price_words"], "spare": ["gift_words"]}
+    triggers = [{"any_lexicon": ["contest_words"], "no_lexicon": ["offers", "gift_words"]}]
+    message = _refusal(_write_grouped(tmp_path, groups, triggers))
+    assert "lexicon_groups.spare: no rule uses this group" in message
+    assert "lexicon 'gift_words' is listed twice" in message

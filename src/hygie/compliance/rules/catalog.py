@@ -43,6 +43,12 @@ holds when **all** its conditions hold:
     at least one listed lexicon has an entry in the text;
 ``no_lexicon: [a, b]``
     none of the listed lexicons has an entry in the text;
+
+    in ``any_lexicon`` and ``no_lexicon`` a name may also be a *lexicon group*, declared once at
+    the top of the catalog (``lexicon_groups: {promotion_cues: [benefit_claims, ...]}``): it
+    stands for its lexicons, so that a list several exceptions share (what turns a medicine's
+    mention into promotion) is written, and extended, in one place; groups hold lexicons only,
+    and cannot be used in ``all_lexicons``;
 ``pattern: '<regex>'``
     a one-off regular expression, matched like a lexicon regex (below);
 ``product: {category: [...], status: [...], not_status: [...]}``

@@ -119,6 +119,9 @@ class _Checker:
     def __init__(self, lexicon_names: Collection[str]) -> None:
         self.problems: list[str] = []
         self.lexicon_names = lexicon_names
+        #: ``lexicon_groups``: a name for a list of lexicons that several conditions share.
+        self.groups: dict[str, tuple[str, ...]] = {}
+        self.used_groups: set[str] = set()
 
     def problem(self, where: str, message: str) -> None:
         self.problems.append(f"{where}: {message}")
@@ -207,17 +210,57 @@ class _Checker:
         return value
 
     def names(self, data: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
-        """A list of lexicon names, each of which must exist."""
+        """A list of lexicon names, each of which must exist. In ``any_lexicon`` and
+        ``no_lexicon`` a group name (``lexicon_groups``) stands for its lexicons: "any of"
+        and "none of" a group are "any of" and "none of" its members."""
         value = data.get(key)
         if value is None:
             return ()
         if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
             self.problem(where, f"field {key!r} must be a non-empty list of lexicon names")
             return ()
+        names: list[str] = []
         for name in value:
-            if name not in self.lexicon_names:
+            if name in self.groups:
+                if key == "all_lexicons":
+                    self.problem(
+                        where,
+                        f"field {key!r}: a lexicon group ({name!r}) means any of its "
+                        "lexicons; list the lexicons that must all match",
+                    )
+                    continue
+                self.used_groups.add(name)
+                members = self.groups[name]
+            elif name in self.lexicon_names:
+                members = (name,)
+            else:
                 self.problem(where, f"field {key!r}: unknown lexicon {name!r}")
-        return tuple(value)
+                continue
+            for member in members:
+                if member in names:
+                    self.problem(where, f"field {key!r}: lexicon {member!r} is listed twice")
+                else:
+                    names.append(member)
+        return tuple(names)
+
+    def lexicon_groups(self, value: Any, where: str) -> None:
+        """``lexicon_groups: {name: [lexicon, ...]}``: read before the rules that use them."""
+        for name, members in self.mapping(value, where).items():
+            here = f"{where}.{name}"
+            if not _NAME.match(name):
+                self.problem(here, "a group name must be lower_snake_case")
+            elif name in self.lexicon_names:
+                self.problem(here, "a group cannot have the name of a lexicon")
+            elif not isinstance(members, list) or not members:
+                self.problem(here, "must be a non-empty list of lexicon names")
+            else:
+                unknown = [m for m in members if m not in self.lexicon_names]
+                for member in unknown:
+                    self.problem(here, f"unknown lexicon {member!r} (groups hold lexicons only)")
+                for repeated in sorted({m for m in members if members.count(m) > 1}):
+                    self.problem(here, f"lexicon {repeated!r} is repeated")
+                if not unknown:
+                    self.groups[name] = tuple(dict.fromkeys(members))
 
     def regex(self, value: Any, where: str, *, case_sensitive: bool = False) -> re.Pattern[str]:
         if not isinstance(value, str) or not value:
@@ -723,7 +766,9 @@ def load_catalog(
     if problems and data is None:
         raise CatalogError(problems)
     document = checker.mapping(data, catalog_file.name)
-    checker.keys(document, catalog_file.name, {"version", "updated", "rules"})
+    checker.keys(document, catalog_file.name, {"version", "updated", "lexicon_groups", "rules"})
+    if "lexicon_groups" in document:
+        checker.lexicon_groups(document["lexicon_groups"], f"{catalog_file.name}: lexicon_groups")
     version = checker.text(document, "version", catalog_file.name)
     if version and not _VERSION.match(version):
         checker.problem(catalog_file.name, f"field 'version': {version!r} is not like 2026.11.1")
@@ -757,6 +802,8 @@ def load_catalog(
     used |= SIGNAL_LEXICONS | {INGREDIENT_LEXICON}
     for name in sorted(set(lexicons) - used):
         checker.problem(f"{LEXICONS_DIR}/{name}.yaml", "no rule uses this lexicon")
+    for name in sorted(set(checker.groups) - checker.used_groups):
+        checker.problem(f"{catalog_file.name}: lexicon_groups.{name}", "no rule uses this group")
 
     problems.extend(checker.problems)
     if problems:
