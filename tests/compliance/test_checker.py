@@ -342,3 +342,169 @@ def test_a_brand_longer_than_the_ingredient_it_begins_with_is_still_a_medicine(
     assert names == ["VITAMINE C UPSA"]
     # And the substance named outside an ingredient's phrase stays a medicine substance.
     assert [hit.name for hit in rules_only.analyse("du paracétamol").products] == ["paracétamol"]
+
+
+# -- round 13: revealed conditions, reassurance said another way, disease claims in other words --
+
+
+def _severity(result: object, rule: str) -> str | None:
+    found = [f.severity for f in result.findings if f.rule == rule]  # type: ignore[attr-defined]
+    return found[0] if found else None
+
+
+def test_a_pharmacy_reply_naming_a_condition_the_person_did_not_state_breaks_secrecy(
+    rules_only: Checker,
+) -> None:
+    reply = "Bonjour Karim, la crème prescrite pour votre impétigo met 5 à 7 jours à agir 😉"
+    review = "★★☆☆☆ Vous m'avez vendu une crème qui ne marche pas du tout"
+    context = CheckContext(audience="pharmacy", kind="review_reply", parent_text=review)
+    result = rules_only.check(reply, context)
+    assert _severity(result, "FR-PHARMA-07") == "block"
+    assert _severity(result, "DATA-01") is not None
+    # Said by the person first, the condition is repeated, not revealed: DATA-01 alone.
+    told = CheckContext(
+        audience="pharmacy", kind="review_reply", parent_text=review + ", mon impétigo est là"
+    )
+    assert _severity(rules_only.check(reply, told), "FR-PHARMA-07") is None
+    # A company's customer service: DATA-01 only (FR-PHARMA-07 is the pharmacists' secrecy).
+    company = CheckContext(audience="company", kind="review_reply", parent_text=review)
+    result = rules_only.check(reply, company)
+    assert _severity(result, "FR-PHARMA-07") is None and _severity(result, "DATA-01")
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Si votre eczéma s'aggrave malgré la crème, parlez-en à votre médecin.",
+        "Indiquez-nous aussi vos allergies éventuelles, on prépare tout pour 17 h.",
+        "Beaucoup de nos clients l'utilisent et leur arthrose ne les empêche plus de marcher.",
+        "Merci pour votre avis, toute l'équipe vous remercie 😊",
+    ],
+)
+def test_a_condition_in_a_conditional_a_request_or_of_other_people_reveals_nothing(
+    rules_only: Checker, reply: str
+) -> None:
+    context = CheckContext(audience="pharmacy", kind="reply", parent_text="Merci pour tout")
+    assert "revealed_condition" not in rules_only.check(reply, context).extra["signals"]
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "C'est une petite irritation, rien de grave 😊 ça passera.",
+        "Ce n'est pas le vaccin : vous couviez sûrement un virus 🙂",
+        "Une kératite vient presque toujours d'une mauvaise hygiène des lentilles.",
+        "C'est tout à fait normal après un vaccin, ça prouve qu'il fabrique ses anticorps 💪",
+        "Infections have many causes and are unlikely to be related to our product.",
+        "It has an excellent safety record, so another cause is far more likely.",
+    ],
+)
+def test_reassurance_under_an_adverse_event_report_is_blocked_however_it_is_said(
+    rules_only: Checker, reply: str
+) -> None:
+    context = CheckContext(audience="pharmacy", kind="reply", parent_potential_ae=True)
+    assert _severity(rules_only.check(reply, context), "PV-08") == "block"
+
+
+def test_a_referral_to_check_that_a_reaction_is_nothing_serious_is_no_reassurance(
+    rules_only: Checker,
+) -> None:
+    reply = (
+        "Merci de nous l'avoir signalé. Consultez votre médecin pour vérifier que ce n'est "
+        "rien de grave."
+    )
+    context = CheckContext(audience="pharmacy", kind="reply", parent_potential_ae=True)
+    assert _severity(rules_only.check(reply, context), "PV-08") != "block"
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "rule"),
+    [
+        (
+            "Depuis Probiolys, je n'ai plus eu une seule crise de SII 🙏",
+            "food_supplement",
+            "EU-FOOD-01",
+        ),
+        (
+            "Zénessa, la façon naturelle de se passer d'anxiolytiques 🌿",
+            "food_supplement",
+            "EU-FOOD-01",
+        ),
+        (
+            "Arthrose ? Six mois de Zénessa et mon rhumato m'a demandé ce que je prenais",
+            "food_supplement",
+            "EU-FOOD-01",
+        ),
+        (
+            "Probiolys knocks out cold viruses before they take hold",
+            "food_supplement",
+            "EU-FOOD-01",
+        ),
+        ("Protégez vos petits du mélanome cet été avec Probiolys", "cosmetic", "EU-COSM-02"),
+        ("Probiolys, le baume qui efface les escarres en quelques jours", "cosmetic", "EU-COSM-02"),
+    ],
+)
+def test_a_supplement_or_cosmetic_said_to_end_a_disease_in_other_words_is_refused(
+    rules_only: Checker, text: str, category: str, rule: str
+) -> None:
+    engine = Checker(
+        lexicon=rules_only.lexicon,
+        products=(
+            ProductInfo("Probiolys", category, frozenset()),
+            ProductInfo("Zénessa", category, frozenset()),
+        ),
+        learned=False,
+    )
+    result = engine.check(text, CheckContext(audience="company", kind="post"))
+    assert _severity(result, rule) == "block", result.findings
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Protégez votre peau du soleil cet été avec Probiolys SPF 50 ☀️",
+        "Votre gastro-entérologue reste le mieux placé pour vous conseiller sur Probiolys.",
+        "Probiolys en gouttes : sans cachets à avaler, pratique pour les enfants.",
+    ],
+)
+def test_ordinary_claims_near_the_new_disease_wordings_are_not_refused(
+    rules_only: Checker, text: str
+) -> None:
+    engine = Checker(
+        lexicon=rules_only.lexicon,
+        products=(ProductInfo("Probiolys", "food_supplement", frozenset()),),
+        learned=False,
+    )
+    result = engine.check(text, CheckContext(audience="company", kind="post"))
+    assert result.max_severity != "block", result.findings
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sur présentation de votre ticket de la pharmacie, une viennoiserie vous est offerte !",
+        "Une trousse de toilette offerte à tous ceux qui achètent deux soins cette semaine 😉",
+        "Spend €30 on continence products and get a free waterproof mattress protector 🎁",
+        "Carte beauté : au 5e soin acheté, le 6e est pour nous 💝",
+        "Une carte tamponnée à chaque achat de parapharmacie, et au 10e tampon un soin offert",
+    ],
+)
+def test_a_gift_on_condition_of_a_purchase_is_a_premium_however_it_is_named(
+    rules_only: Checker, text: str
+) -> None:
+    result = rules_only.check(text, CheckContext(audience="pharmacy", kind="post"))
+    assert _severity(result, "FR-PHARMA-03") == "block", result.findings
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Dépistage du diabète offert à tous ceux qui le souhaitent, samedi matin 🩸",
+        "Merci pour vos achats solidaires : 1 € reversé aux Restos du cœur.",
+    ],
+)
+def test_a_free_public_health_offer_without_purchase_is_no_premium(
+    rules_only: Checker, text: str
+) -> None:
+    result = rules_only.check(text, CheckContext(audience="pharmacy", kind="post"))
+    assert _severity(result, "FR-PHARMA-03") is None, result.findings

@@ -599,6 +599,12 @@ class Checker:
         if context.parent_author and _names_author(text, context.parent_author):
             analysis.signals.add("mentions_reviewer_name")
         parent = self.analyse(context.parent_text) if context.parent_text else None
+        conditions = analysis.hits.get("disease_terms")
+        if conditions and context.kind != "post":
+            excused = analysis.hits.get("health_data_requests", ())
+            told = context.parent_text or ""
+            if detectors.revealed_conditions(analysis.folded.text, conditions, told, excused):
+                analysis.signals.add("revealed_condition")
         lang = context.lang if context.lang in ("fr", "en") else None
         lang = lang or detectors.guess_language(analysis.words)
         analysis.lang = lang

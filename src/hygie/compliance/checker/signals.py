@@ -25,6 +25,8 @@ _ADDRESS_CHAR = re.compile(r"[\w.\-]")
 _POSSESSIVE = re.compile(r"(?:^|\W)(?:votre|vos|ton|tes|your)\s+$")
 _LIST_LINE = re.compile(r"^\s*(?:[-*•▪▸►✔✅☑➡→]|\d+[.)]|\W\ufe0f?)\s*\S", re.MULTILINE)
 _WORD = re.compile(r"[^\W\d_]+")
+#: Words sharing their first five letters are one word ("diabète", "diabétique").
+_STEM = 5
 #: ``!!+|[‼❗]|[!❕][!❕‼❗]+`` (the same matches), written to begin with a character class so
 #: that the regex engine skips to the next exclamation mark in C.
 _EXCLAMATION_RUN = re.compile(
@@ -132,6 +134,49 @@ def possessive_before(text: str, start: int) -> bool:
     """Whether "votre/vos/your" stands right before ``text[start:]`` ("votre Doliprane")."""
     before = _fold(text[max(0, start - 12) : start]).rstrip("#@")
     return bool(_POSSESSIVE.search(before))
+
+
+#: A possessive of the person answered or of their relative, one word at most before a
+#: condition ("votre eczéma", "son asthme", "his diarrhoea"; not "leur": other customers).
+_PERSON_POSSESSIVE = re.compile(
+    r"(?:^|\W)(?:votre|vos|ton|ta|tes|son|sa|ses|your|his|her)\s+"
+    r"(?:[^\W\d_]+\s+)?$"
+)
+#: A condition in a conditional or a request addresses anyone or asks ("si votre eczéma
+#: s'aggrave", "indiquez vos allergies éventuelles", "tell us about any allergies").
+_CONDITIONAL = re.compile(
+    r"\b(?:si|s'il|if|en\s+cas\s+de|when|quand|lorsque|whether|indiquez|precisez|signalez"
+    r"|mentionnez|dites|notez|tell|let\s+us\s+know|list|any)\b[^.!?\n]*$"
+)
+_ASKED_AFTER = re.compile(r"^\W*(?:eventuel(?:le)?s?|if\s+any|eventually)\b")
+
+
+def revealed_conditions(
+    text: str,
+    conditions: Sequence[tuple[int, int]],
+    parent: str,
+    excused: Sequence[tuple[int, int]],
+) -> list[tuple[int, int]]:
+    """The conditions a reply attributes to the person answered ("la crème prescrite pour
+    votre impétigo", "his diarrhoea") that they did not state themselves: a possessive right
+    before the condition, no "if" before it in its sentence, no word of the parent beginning
+    like it (the parent said "diabétique", the reply "votre diabète": repeated, not revealed)
+    and not inside an ``excused`` span (a request for details)."""
+    told = {word[:_STEM] for word in _WORD.findall(_fold(parent))}
+    found = []
+    for start, end in conditions:
+        if inside((start, end), excused):
+            continue
+        if not _PERSON_POSSESSIVE.search(_fold(text[max(0, start - 24) : start])):
+            continue
+        if _CONDITIONAL.search(_fold(text[max(0, start - 60) : start])):
+            continue
+        if _ASKED_AFTER.search(_fold(text[end : end + 16])):
+            continue
+        words = _WORD.findall(_fold(text[start:end]))
+        if words and words[0][:_STEM] not in told:
+            found.append((start, end))
+    return found
 
 
 #: A sentence end: an adverse event and its exposure are reported in the same sentence.

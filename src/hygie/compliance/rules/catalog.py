@@ -199,6 +199,10 @@ SIGNALS: dict[str, str] = {
     "off_label_indication": "an indication outside the product's approved list (master data)",
     "possessive_product_mention": "'votre/vos/your' directly before a product name",
     "mentions_reviewer_name": "the reply names the author of the item replied to",
+    "revealed_condition": (
+        "a reply attributes a condition to the person answered or their relative ('votre"
+        " impétigo', 'his diarrhoea') that the item replied to does not state"
+    ),
     "named_competitor": "another pharmacy is named or identifiable",
     "product_name_and_inn": "the advertised medicine's name and its INN both appear",
     "risk_information_link": "a link to a page devoted to the product's risk information",
