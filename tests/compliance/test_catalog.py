@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
+from hygie.compliance import rules as hygie_rules
 from hygie.compliance.rules import CatalogError, default_catalog, fold, load_catalog
 from hygie.compliance.rules.catalog import (
     AUDIENCES,
@@ -442,17 +443,31 @@ def test_a_lexicon_group_stands_for_its_lexicons_in_any_and_no_lexicon(tmp_path:
     assert second.any_lexicon == ("gift_words", "price_words")
 
 
-def test_the_packaged_catalog_names_its_promotion_cues_once() -> None:
+def test_every_exception_clearing_a_medicine_excludes_every_promotion_cue() -> None:
+    """The group is written once: each exception that lists it excludes all its lexicons
+    (before the group, six of them lacked the scarcity cues added to the others)."""
+    document = yaml.safe_load(
+        (Path(hygie_rules.__file__).parent / "catalog.yaml").read_text(encoding="utf-8")
+    )
+    group = set(document["lexicon_groups"]["promotion_cues"])
+    assert {"benefit_claims", "price_discount", "gift_words", "scarcity_cues"} <= group
     catalog = default_catalog()
     clearing = [
         exemption.when.no_lexicon
-        for rule_id in ("FR-MED-01", "FR-MED-02", "FR-MED-05", "FR-DM-04")
+        for rule_id in ("FR-MED-01", "FR-MED-02", "FR-MED-05", "FR-DM-01", "FR-DM-04")
         for exemption in catalog.rule(rule_id).exceptions
-        if exemption.id in ("job_offer", "safety_advice") and exemption.when is not None
+        if exemption.id in ("job_offer", "safety_advice", "off_label_refusal")
+        and exemption.when is not None
     ]
-    assert len(clearing) >= 6
+    assert len(clearing) == 9
     for names in clearing:
-        assert {"benefit_claims", "price_discount", "gift_words", "scarcity_cues"} <= set(names)
+        assert group <= set(names)
+
+
+def test_a_group_that_is_not_a_list_of_names_is_refused_not_a_crash(tmp_path: Path) -> None:
+    path = _write_grouped(tmp_path, {"offers": [["gift_words"]]}, [{"any_lexicon": ["offers"]}])
+    message = _refusal(path)
+    assert "lexicon_groups.offers: must be a non-empty list of lexicon names" in message
 
 
 def test_a_group_in_all_lexicons_is_refused(tmp_path: Path) -> None:

@@ -361,7 +361,7 @@ def test_a_pharmacy_reply_naming_a_condition_the_person_did_not_state_breaks_sec
     result = rules_only.check(reply, context)
     assert _severity(result, "FR-PHARMA-07") == "block"
     assert _severity(result, "DATA-01") is not None
-    # Said by the person first, the condition is repeated, not revealed: DATA-01 alone.
+    # Said by the person first, the condition is repeated, not revealed: no secrecy breach.
     told = CheckContext(
         audience="pharmacy", kind="review_reply", parent_text=review + ", mon impétigo est là"
     )
@@ -373,19 +373,31 @@ def test_a_pharmacy_reply_naming_a_condition_the_person_did_not_state_breaks_sec
 
 
 @pytest.mark.parametrize(
-    "reply",
+    ("parent", "reply"),
     [
-        "Si votre eczéma s'aggrave malgré la crème, parlez-en à votre médecin.",
-        "Indiquez-nous aussi vos allergies éventuelles, on prépare tout pour 17 h.",
-        "Beaucoup de nos clients l'utilisent et leur arthrose ne les empêche plus de marcher.",
-        "Merci pour votre avis, toute l'équipe vous remercie 😊",
+        (
+            "Merci pour tout",
+            "Si votre eczéma s'aggrave malgré la crème, parlez-en à votre médecin.",
+        ),
+        ("Merci pour tout", "Indiquez-nous aussi vos allergies éventuelles, on prépare tout."),
+        ("Merci pour tout", "Beaucoup de clients l'utilisent et leur arthrose les gêne moins."),
+        ("Enrhumée depuis trois jours 🤧 un conseil ?", "Bon courage pour votre rhume ! Repos."),
+        (None, "Bon courage pour votre rhume ! Lavage de nez et repos."),
+        ("Vous organisez des ateliers ?", "Oui ! Chacun apprend à gérer son diabète au quotidien."),
+        ("Vos services ?", "Nous pouvons prendre votre tension artérielle sans rendez-vous."),
+        ("Ma crise de panique d'hier m'a fait peur", "Pour vos attaques de panique, consultez."),
+        ("Des mouchoirs en stock ?", "Oui ! L'hiver et ses rhumes arrivent, on a tout 🤧"),
+        ("Un conseil pour le nez bouché ?", "Retrouvez vos conseils rhume sur notre site 😉"),
+        ("Sneezing all day since the pollen came out", "Hope your allergies settle soon!"),
     ],
 )
-def test_a_condition_in_a_conditional_a_request_or_of_other_people_reveals_nothing(
-    rules_only: Checker, reply: str
+def test_a_condition_said_to_anyone_asked_for_or_already_described_reveals_nothing(
+    rules_only: Checker, parent: str | None, reply: str
 ) -> None:
-    context = CheckContext(audience="pharmacy", kind="reply", parent_text="Merci pour tout")
-    assert "revealed_condition" not in rules_only.check(reply, context).extra["signals"]
+    context = CheckContext(audience="pharmacy", kind="reply", parent_text=parent)
+    result = rules_only.check(reply, context)
+    assert "revealed_condition" not in result.extra["signals"]
+    assert _severity(result, "FR-PHARMA-07") is None
 
 
 @pytest.mark.parametrize(
@@ -406,13 +418,24 @@ def test_reassurance_under_an_adverse_event_report_is_blocked_however_it_is_said
     assert _severity(rules_only.check(reply, context), "PV-08") == "block"
 
 
-def test_a_referral_to_check_that_a_reaction_is_nothing_serious_is_no_reassurance(
-    rules_only: Checker,
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Merci de nous l'avoir signalé. Consultez votre médecin pour vérifier que ce n'est rien "
+        "de grave.",
+        "Consultez votre médecin pour vous assurer qu'il n'y a rien de grave ; nous déclarons "
+        "l'effet.",
+        "En espérant que ce ne soit rien de grave : consultez et déclarez l'effet.",
+        "Consultez vite pour voir si ce n'est rien de grave, et déclarez l'effet.",
+        "Please see your GP to make sure it's nothing serious, and report it.",
+        "Personne ne peut affirmer que ce n'est pas le vaccin : déclarez-le, c'est important.",
+        "Oui, ça arrive avec les décongestionnants : arrêtez-le et consultez si ça persiste.",
+        "Merci : l'information sur les effets indésirables vient souvent des patients eux-mêmes.",
+    ],
+)
+def test_a_referral_or_an_acknowledgement_under_an_adverse_event_is_no_reassurance(
+    rules_only: Checker, reply: str
 ) -> None:
-    reply = (
-        "Merci de nous l'avoir signalé. Consultez votre médecin pour vérifier que ce n'est "
-        "rien de grave."
-    )
     context = CheckContext(audience="pharmacy", kind="reply", parent_potential_ae=True)
     assert _severity(rules_only.check(reply, context), "PV-08") != "block"
 
@@ -463,8 +486,16 @@ def test_a_supplement_or_cosmetic_said_to_end_a_disease_in_other_words_is_refuse
     "text",
     [
         "Protégez votre peau du soleil cet été avec Probiolys SPF 50 ☀️",
-        "Votre gastro-entérologue reste le mieux placé pour vous conseiller sur Probiolys.",
-        "Probiolys en gouttes : sans cachets à avaler, pratique pour les enfants.",
+        "Probiolys en gélules gastro-résistantes, le conseil de votre gastro-entérologue.",
+        "Probiolys en gummies : sans cachets, idéal si vous avez du mal à avaler.",
+        "Il ne faut jamais vous passer de vos médicaments pour prendre Probiolys.",
+        "Dites adieu aux médicaments périmés : rapportez-les, et vos compléments Probiolys aussi.",
+        "Le nouveau flacon de Probiolys remplace avantageusement l'ancien pilulier.",
+        "Probiolys soutient le confort digestif ; si vous avez de plus une douleur, consultez.",
+        "Rosacée ? Protégez votre visage du soleil avec Probiolys SPF 50+.",
+        "Protégez vos lèvres du froid avec Probiolys ; en cas d'herpès, demandez conseil.",
+        "Probiolys n'est pas un traitement : si votre tension ne redescend pas, consultez.",
+        "Cold viruses knocked out half our team, so Probiolys orders ship on Monday.",
     ],
 )
 def test_ordinary_claims_near_the_new_disease_wordings_are_not_refused(
@@ -500,10 +531,18 @@ def test_a_gift_on_condition_of_a_purchase_is_a_premium_however_it_is_named(
     "text",
     [
         "Dépistage du diabète offert à tous ceux qui le souhaitent, samedi matin 🩸",
-        "Merci pour vos achats solidaires : 1 € reversé aux Restos du cœur.",
+        "Avec le retrait en 1 heure, chaque client gagne du temps : commandez en ligne.",
+        "Pick up a free leaflet on safe medicine disposal at the counter.",
+        "Everyone wins when unused medicines come back to the pharmacy.",
+        "Vos points sont à retirer dans 10 jours par l'infirmière, gardez le pansement au sec.",
+        "Bilan partagé de médication gratuit pour tous ceux qui prennent au moins 5 médicaments.",
+        "Spend 5 minutes with our pharmacist and get a free medication review.",
+        "Lecteur défectueux ? Remplacement gratuit sur présentation de votre ticket de caisse.",
+        "When you buy an over-the-counter medicine, our advice is free of charge: just ask.",
+        "Conseil gratuit à chaque achat de médicament sans ordonnance : posez vos questions.",
     ],
 )
-def test_a_free_public_health_offer_without_purchase_is_no_premium(
+def test_a_free_service_or_an_ordinary_word_near_a_purchase_is_no_premium(
     rules_only: Checker, text: str
 ) -> None:
     result = rules_only.check(text, CheckContext(audience="pharmacy", kind="post"))

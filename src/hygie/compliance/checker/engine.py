@@ -600,10 +600,15 @@ class Checker:
             analysis.signals.add("mentions_reviewer_name")
         parent = self.analyse(context.parent_text) if context.parent_text else None
         conditions = analysis.hits.get("disease_terms")
-        if conditions and context.kind != "post":
-            excused = analysis.hits.get("health_data_requests", ())
-            told = context.parent_text or ""
-            if detectors.revealed_conditions(analysis.folded.text, conditions, told, excused):
+        if conditions and parent is not None and context.kind != "post":
+            revealed = detectors.revealed_conditions(
+                analysis.folded.text,
+                conditions,
+                context.parent_text or "",
+                analysis.hits.get("health_data_requests", ()),
+                parent_conditions=bool(parent.hits.get("disease_terms")),
+            )
+            if revealed:
                 analysis.signals.add("revealed_condition")
         lang = context.lang if context.lang in ("fr", "en") else None
         lang = lang or detectors.guess_language(analysis.words)

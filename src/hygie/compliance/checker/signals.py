@@ -25,8 +25,6 @@ _ADDRESS_CHAR = re.compile(r"[\w.\-]")
 _POSSESSIVE = re.compile(r"(?:^|\W)(?:votre|vos|ton|tes|your)\s+$")
 _LIST_LINE = re.compile(r"^\s*(?:[-*•▪▸►✔✅☑➡→]|\d+[.)]|\W\ufe0f?)\s*\S", re.MULTILINE)
 _WORD = re.compile(r"[^\W\d_]+")
-#: Words sharing their first five letters are one word ("diabète", "diabétique").
-_STEM = 5
 #: ``!!+|[‼❗]|[!❕][!❕‼❗]+`` (the same matches), written to begin with a character class so
 #: that the regex engine skips to the next exclamation mark in C.
 _EXCLAMATION_RUN = re.compile(
@@ -136,19 +134,40 @@ def possessive_before(text: str, start: int) -> bool:
     return bool(_POSSESSIVE.search(before))
 
 
-#: A possessive of the person answered or of their relative, one word at most before a
-#: condition ("votre eczéma", "son asthme", "his diarrhoea"; not "leur": other customers).
+#: The person's own possessive right before a condition ("votre eczéma", "your psoriasis"; an
+#: adjective may stand between: "votre petite cystite"). Not "vos conseils rhume".
 _PERSON_POSSESSIVE = re.compile(
-    r"(?:^|\W)(?:votre|vos|ton|ta|tes|son|sa|ses|your|his|her)\s+"
-    r"(?:[^\W\d_]+\s+)?$"
+    r"(?:^|\W)(?:votre|vos|ton|ta|tes|your)\s+(?:(?:petite?s?|vieille?s?|vieux|nouvelle?s?"
+    r"|fameuse?s?|fameux|gros|grosse?s?|little|old|new)\s+)?$"
 )
-#: A condition in a conditional or a request addresses anyone or asks ("si votre eczéma
-#: s'aggrave", "indiquez vos allergies éventuelles", "tell us about any allergies").
+#: A relative's possessive ("son asthme", "his diarrhoea"): only when a relative of the person
+#: is named in the thread ("mon fils", "votre fille", "my son"); otherwise "chacun apprend à
+#: gérer son diabète", "l'hiver et ses rhumes" speak of no one.
+_RELATIVE_POSSESSIVE = re.compile(r"(?:^|\W)(?:son|sa|ses|his|her)\s+$")
+_RELATIVE = re.compile(
+    r"\b(?:mon|ma|mes|my|votre|vos|your|notre|our)\s+(?:fils|fille|mari|femme|epouse"
+    r"|conjointe?|compagne?|enfants?|bebe|pere|mere|papa|maman|grand-mere|grand-pere|mamie"
+    r"|papi|son|daughter|husband|wife|partner|mum|mom|mother|dad|father|baby|child|kids?)\b"
+)
+#: A condition in a conditional or a request, in its own clause, addresses anyone or asks ("si
+#: votre eczéma s'aggrave", "indiquez vos allergies éventuelles", "if your asthma").
 _CONDITIONAL = re.compile(
-    r"\b(?:si|s'il|if|en\s+cas\s+de|when|quand|lorsque|whether|indiquez|precisez|signalez"
-    r"|mentionnez|dites|notez|tell|let\s+us\s+know|list|any)\b[^.!?\n]*$"
+    r"\b(?:si|s.il|if|en\s+cas\s+de|when|quand|lorsque|whether|indiquez|precisez|signalez"
+    r"|mentionnez|tell\s+us|let\s+us\s+know)\b[^.!?\n,;:]*$"
 )
-_ASKED_AFTER = re.compile(r"^\W*(?:eventuel(?:le)?s?|if\s+any|eventually)\b")
+_ASKED_AFTER = re.compile(r"^\W*(?:eventuel(?:le)?s?|if\s+any)\b")
+#: The parent describes the person's health (symptoms): naming the condition in the reply is a
+#: diagnosis or a repetition (FR-PHARMA-08, DATA-01), not the disclosure of something unsaid.
+_DESCRIBED = re.compile(
+    r"\b(?:mal\s+(?:a|au|aux)|douleurs?|souffre\w*|tousse\w*|toux|fievre|nez|gorge|gratte\w*"
+    r"|demange\w*|plaques|boutons|rougeurs?|eternu\w*|sneez\w*|cough\w*|fever|pain|ache\w*"
+    r"|itch\w*|rash|sore|symptoms?|symptomes?)\b"
+)
+#: Measurements and values are not conditions ("prendre votre tension").
+_NOT_A_CONDITION = frozenset({"tension", "glycemie"})
+#: How far before a condition its possessive and its conditional are looked for.
+_POSSESSIVE_WINDOW = 24
+_CLAUSE_WINDOW = 60
 
 
 def revealed_conditions(
@@ -156,26 +175,45 @@ def revealed_conditions(
     conditions: Sequence[tuple[int, int]],
     parent: str,
     excused: Sequence[tuple[int, int]],
+    *,
+    parent_conditions: bool = False,
 ) -> list[tuple[int, int]]:
-    """The conditions a reply attributes to the person answered ("la crème prescrite pour
-    votre impétigo", "his diarrhoea") that they did not state themselves: a possessive right
-    before the condition, no "if" before it in its sentence, no word of the parent beginning
-    like it (the parent said "diabétique", the reply "votre diabète": repeated, not revealed)
-    and not inside an ``excused`` span (a request for details)."""
-    told = {word[:_STEM] for word in _WORD.findall(_fold(parent))}
+    """The conditions a reply attributes to the person answered (or to a relative the thread
+    names) that the person did not state ("la crème prescrite pour votre impétigo" under a
+    review about "une crème qui ne marche pas", "his diarrhoea" under "for my son").
+
+    ``conditions`` are the reply's disease-term spans in ``text``. Nothing
+    is revealed when the parent is unknown (empty), names a condition itself
+    (``parent_conditions``) or describes symptoms (repeating or naming what they described is
+    DATA-01 alone, or a diagnosis: FR-PHARMA-08), when a
+    word of the condition begins a word of the parent ("enrhumée" … "votre rhume"), when the
+    condition is in a conditional or a request, or inside an ``excused`` span."""
+    if not parent.strip() or parent_conditions:
+        return []
+    folded_parent = fold(parent)
+    if _DESCRIBED.search(folded_parent):
+        return []
+    parent_words = _WORD.findall(folded_parent)
+    relative = bool(_RELATIVE.search(folded_parent) or _RELATIVE.search(fold(text)))
     found = []
     for start, end in conditions:
         if inside((start, end), excused):
             continue
-        if not _PERSON_POSSESSIVE.search(_fold(text[max(0, start - 24) : start])):
+        before = _fold(text[max(0, start - _POSSESSIVE_WINDOW) : start])
+        if not (
+            _PERSON_POSSESSIVE.search(before) or (relative and _RELATIVE_POSSESSIVE.search(before))
+        ):
             continue
-        if _CONDITIONAL.search(_fold(text[max(0, start - 60) : start])):
+        if _CONDITIONAL.search(_fold(text[max(0, start - _CLAUSE_WINDOW) : start])):
             continue
         if _ASKED_AFTER.search(_fold(text[end : end + 16])):
             continue
-        words = _WORD.findall(_fold(text[start:end]))
-        if words and words[0][:_STEM] not in told:
-            found.append((start, end))
+        words = [w for w in _WORD.findall(_fold(text[start:end])) if len(w) > 3]
+        if not words or words[0] in _NOT_A_CONDITION:
+            continue
+        if any(word[:4] in said for word in words for said in parent_words):
+            continue
+        found.append((start, end))
     return found
 
 

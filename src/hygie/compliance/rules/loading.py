@@ -251,7 +251,11 @@ class _Checker:
                 self.problem(here, "a group name must be lower_snake_case")
             elif name in self.lexicon_names:
                 self.problem(here, "a group cannot have the name of a lexicon")
-            elif not isinstance(members, list) or not members:
+            elif (
+                not isinstance(members, list)
+                or not members
+                or not all(isinstance(member, str) for member in members)
+            ):
                 self.problem(here, "must be a non-empty list of lexicon names")
             else:
                 unknown = [m for m in members if m not in self.lexicon_names]
