@@ -2,8 +2,8 @@
 
 The discipline, and the helpers, of publishing (publishing/engine.py):
 
-1. ``do_send_reply`` (actions.py) checks the reply and writes an ``OutboundReply`` and its first
-   ``ReplyAttempt`` in one transaction, before any network call. The attempt's key
+1. ``do_send_reply`` (actions/sending.py) checks the reply and writes an ``OutboundReply`` and
+   its first ``ReplyAttempt`` in one transaction, before any network call. The attempt's key
    (``hygie-reply-<id>``) is the idempotency key of every try.
 2. ``run_reply_attempt`` claims the attempt with one conditional UPDATE, asks the provider to
    answer, and records the outcome: sent (the message joins the thread through
