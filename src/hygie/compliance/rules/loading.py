@@ -244,27 +244,32 @@ class _Checker:
         return tuple(names)
 
     def lexicon_groups(self, value: Any, where: str) -> None:
-        """``lexicon_groups: {name: [lexicon, ...]}``: read before the rules that use them."""
+        """``lexicon_groups: {name: [lexicon, ...]}``: read before the rules that use them.
+
+        A mistake in a group's list is reported here, once: the group keeps its name (standing
+        for its known lexicons), so the conditions that use it do not report it again as an
+        unknown lexicon, nor its lexicons as unused."""
         for name, members in self.mapping(value, where).items():
             here = f"{where}.{name}"
             if not _NAME.match(name):
                 self.problem(here, "a group name must be lower_snake_case")
-            elif name in self.lexicon_names:
+                continue
+            if name in self.lexicon_names:
                 self.problem(here, "a group cannot have the name of a lexicon")
-            elif (
-                not isinstance(members, list)
-                or not members
-                or not all(isinstance(member, str) for member in members)
-            ):
+                continue
+            listed = members if isinstance(members, list) else []
+            if not listed or not all(isinstance(member, str) for member in listed):
                 self.problem(here, "must be a non-empty list of lexicon names")
             else:
-                unknown = [m for m in members if m not in self.lexicon_names]
-                for member in unknown:
-                    self.problem(here, f"unknown lexicon {member!r} (groups hold lexicons only)")
-                for repeated in sorted({m for m in members if members.count(m) > 1}):
+                for member in listed:
+                    if member not in self.lexicon_names:
+                        self.problem(
+                            here, f"unknown lexicon {member!r} (groups hold lexicons only)"
+                        )
+                for repeated in sorted({m for m in listed if listed.count(m) > 1}):
                     self.problem(here, f"lexicon {repeated!r} is repeated")
-                if not unknown:
-                    self.groups[name] = tuple(dict.fromkeys(members))
+            known = (m for m in listed if isinstance(m, str) and m in self.lexicon_names)
+            self.groups[name] = tuple(dict.fromkeys(known))
 
     def regex(self, value: Any, where: str, *, case_sensitive: bool = False) -> re.Pattern[str]:
         if not isinstance(value, str) or not value:
