@@ -50,10 +50,33 @@ def test_a_quick_experiment_cross_validates_only_the_chosen_sets_and_saves_nothi
     assert training.main(args) == 0
     report = capsys.readouterr().out
     assert "dev2:" in report and "dev3" not in report and "| dev |" not in report
-    # Rules alone, then each threshold: block recall and false blocks.
+    # Rules alone, then each threshold (those below the floor too): block recall and false
+    # blocks.
     lines = report.split("dev2:")[1].strip().splitlines()
-    assert lines[0].startswith("2.000") and len(lines) == 1 + len(training.THRESHOLDS)
+    assert lines[0].startswith("2.000")
+    assert len(lines) == 1 + len(training.BELOW_FLOOR) + len(training.THRESHOLDS)
     assert not out.exists()
+
+
+def test_the_out_of_fold_scores_can_be_written_for_a_later_study_of_the_threshold(
+    small_sets: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scores = tmp_path / "scores.jsonl"
+    args = ["--sets", str(small_sets), "--scores", str(scores), "--jobs", "1", "--dry-run"]
+    assert training.main(args) == 0
+    report = capsys.readouterr().out
+    rows = [json.loads(line) for line in scores.read_text(encoding="utf-8").splitlines()]
+    assert [row["set"] for row in rows] == ["dev"] * 40 + ["dev2"] * 40 + ["dev3"] * 40
+    assert {"id", "expected", "rules_block", "score", "rule"} <= set(rows[0])
+    # The sweep printed is the one these scores give.
+    threshold = training.THRESHOLDS[0]
+    found = sum(
+        1
+        for row in rows
+        if row["expected"] == "block" and (row["rules_block"] or row["score"] >= threshold)
+    )
+    expected = sum(1 for row in rows if row["expected"] == "block")
+    assert f"  {threshold:.3f}  {found}/{expected}  " in report
 
 
 def test_a_quick_experiment_on_a_set_that_does_not_exist_says_so(

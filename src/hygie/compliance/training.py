@@ -21,8 +21,10 @@ held-out set: it is refused), runs the rules alone on each text, and:
 3. trains the final block model and one model per blocking rule on all the sets, and saves them
    with a version, the catalog version and the threshold.
 
-Pure Python, deterministic: the same sets and catalog give the same file (its version is
-the catalog's and a digest of the sets and settings).
+Deterministic: the same sets and catalog give the same file (its version is the catalog's and
+a digest of the sets and settings). It trains with NumPy (the ``dev`` extra) the algorithm of
+the pure-Python :func:`hygie.nlp.model.train_logistic`, with the same result (ten times
+faster); the saved models are scored in pure Python.
 """
 
 from __future__ import annotations
@@ -39,14 +41,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+import numpy as np
+
 from hygie.compliance.checker import Checker, ProductInfo
 from hygie.compliance.checker.learned import MODEL_PATH, RiskModel, features
 from hygie.compliance.evaluation import Item, read_items, wilson
 from hygie.compliance.rules.catalog import Catalog, default_catalog
-from hygie.nlp.model import LinearModel, average, train_logistic
+from hygie.nlp import adagrad
+from hygie.nlp.adagrad import Design
+from hygie.nlp.model import LinearModel, average
 
 DEFAULT_SETS = Path(__file__).resolve().parents[3] / "eval" / "compliance"
-#: Training settings (AdaGrad logistic regression, :func:`hygie.nlp.model.train_logistic`).
+#: Training settings (AdaGrad logistic regression, :func:`hygie.nlp.adagrad.train_logistic`:
+#: the algorithm of :func:`hygie.nlp.model.train_logistic` on NumPy arrays).
 EPOCHS = 15
 L2 = 1e-4
 RULE_EPOCHS = 10
@@ -66,6 +73,8 @@ RULE_PRUNE = 0.1
 #: engineers wrote as traps ("un suivi régulier avec votre médecin permet d'adapter le
 #: traitement": 0.56), which its out-of-fold figures on the sets did not show.
 THRESHOLDS = tuple(round(0.7 + 0.025 * step, 3) for step in range(11))  # 0.70 … 0.95
+#: Printed in the sweep, never chosen: what the floor costs, out of fold.
+BELOW_FLOOR = (0.4, 0.5, 0.6)
 
 
 @dataclass(frozen=True)
@@ -102,9 +111,13 @@ def examples(items: Sequence[Item], catalog: Catalog) -> list[Example]:
 def train_block(train: Sequence[Example]) -> LinearModel:
     """The block model: the mean of :data:`SEEDS` logistic regressions, each over its own
     order of the texts."""
-    data = [(sorted(e.features), int(e.block), 1.0) for e in train]
+    design = Design.of([sorted(e.features) for e in train])
+    labels = [int(e.block) for e in train]
     return average(
-        [train_logistic(data, epochs=EPOCHS, l2=L2, seed=FIRST_SEED + k) for k in range(SEEDS)]
+        [
+            adagrad.train_logistic(design, labels, epochs=EPOCHS, l2=L2, seed=FIRST_SEED + k)
+            for k in range(SEEDS)
+        ]
     )
 
 
@@ -116,22 +129,24 @@ def rule_features(feats: frozenset[str]) -> list[str]:
 
 
 def fit(train: Sequence[Example], catalog: Catalog, threshold: float = 1.0) -> RiskModel:
-    """The block model and one model per blocking rule with enough positive texts."""
+    """The block model and one model per blocking rule with enough positive texts (trained
+    together: one pass over one order of the texts gives each rule its own model)."""
     block = LinearModel.from_json(train_block(train).to_json())
-    rules: dict[str, LinearModel] = {}
-    priors: dict[str, float] = {}
-    reduced = [rule_features(e.features) for e in train]
+    columns: list[tuple[str, list[int]]] = []
     for rule in sorted(blocking_rules(catalog)):
         labels = [int(rule in e.item.expected_rules) for e in train]
-        if sum(labels) < MIN_POSITIVES:
-            continue
-        trained = train_logistic(
-            list(zip(reduced, labels, [1.0] * len(labels), strict=True)),
-            epochs=RULE_EPOCHS,
-            l2=L2,
-        )
-        rules[rule] = LinearModel.from_json(trained.to_json(prune=RULE_PRUNE))
-        priors[rule] = sum(labels) / len(labels)
+        if sum(labels) >= MIN_POSITIVES:
+            columns.append((rule, labels))
+    rules: dict[str, LinearModel] = {}
+    priors: dict[str, float] = {}
+    if columns:
+        design = Design.of([rule_features(e.features) for e in train])
+        matrix = np.array([labels for _rule, labels in columns], dtype=np.float64).T
+        weights, biases = adagrad.train_logistic_many(design, matrix, epochs=RULE_EPOCHS, l2=L2)
+        for j, (rule, labels) in enumerate(columns):
+            trained = design.model(weights[:, j], float(biases[j]))
+            rules[rule] = LinearModel.from_json(trained.to_json(prune=RULE_PRUNE))
+            priors[rule] = sum(labels) / len(labels)
     return RiskModel(
         version="",
         threshold=threshold,
@@ -230,10 +245,27 @@ def _quick_report(oof: dict[str, list[Scored]], pooled: list[Scored]) -> int:
     )
     for name, rows in [*oof.items(), ("all", pooled)] if len(oof) > 1 else oof.items():
         print(f"{name}:")
-        for candidate in (2.0, *THRESHOLDS):
+        for candidate in (2.0, *BELOW_FLOOR, *THRESHOLDS):
             found, expected, false, compliant = outcome(rows, candidate)
             print(f"  {candidate:.3f}  {_pct(found, expected)}  {_pct(false, compliant)}")
     return 0
+
+
+def write_scores(path: Path, oof: dict[str, list[Scored]]) -> None:
+    """One JSON line per text: what :func:`outcome` reads, to study thresholds afterwards."""
+    with path.open("w", encoding="utf-8") as out:
+        for name, rows in oof.items():
+            for row in rows:
+                item = row.example.item
+                record = {
+                    "set": name,
+                    "id": item.id,
+                    "expected": item.expected_severity,
+                    "rules_block": row.example.rules_block,
+                    "score": round(row.score, 6),
+                    "rule": row.rule,
+                }
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
 def _pct(part: int, whole: int) -> str:
@@ -267,6 +299,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=int,
         default=os.cpu_count() or 1,
         help="processes for the examples and the folds (default: one per core)",
+    )
+    parser.add_argument(
+        "--scores",
+        type=Path,
+        help="also write each text's out-of-fold score to this JSON Lines file (set, id, "
+        "expected severity, whether the rules alone block it, the model's score and rule)",
     )
     args = parser.parse_args(argv)
 
@@ -336,9 +374,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{over}."
     )
     print("\nThreshold sweep (all sets, out-of-fold): threshold, block recall, false blocks")
-    for candidate in THRESHOLDS:
+    for candidate in (*BELOW_FLOOR, *THRESHOLDS):
         found, expected, false, compliant = outcome(pooled, candidate)
-        print(f"  {candidate:.3f}  {found}/{expected}  {false}/{compliant}")
+        note = "  (below the floor: never chosen)" if candidate < THRESHOLDS[0] else ""
+        print(f"  {candidate:.3f}  {found}/{expected}  {false}/{compliant}{note}")
+    if args.scores:
+        write_scores(args.scores, oof)
+        print(f"out-of-fold scores: {args.scores}")
 
     # 3. The final models, on every set.
     everything = [e for rows in sets.values() for e in rows]

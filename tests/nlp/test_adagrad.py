@@ -1,0 +1,77 @@
+"""The NumPy training of the linear models gives the pure-Python training's models."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from hygie.nlp import adagrad
+from hygie.nlp.model import LinearModel, train_logistic
+
+
+def _examples(count: int = 400, seed: int = 3) -> list[tuple[list[str], int, float]]:
+    """Texts of 30 features out of 500; positive when ``f1`` is there, or ``f2`` mostly."""
+    rng = random.Random(seed)  # noqa: S311  (reproducible test data)
+    vocabulary = [f"f{i}" for i in range(500)]
+    out = []
+    for _ in range(count):
+        features = sorted(set(rng.sample(vocabulary, 30)))
+        label = int("f1" in features or ("f2" in features and rng.random() < 0.8))
+        out.append((features, label, rng.choice((1.0, 2.0))))
+    return out
+
+
+def _largest_difference(a: LinearModel, b: LinearModel) -> float:
+    names = set(a.weights) | set(b.weights)
+    weights = max(abs(a.weights.get(n, 0.0) - b.weights.get(n, 0.0)) for n in names)
+    return max(weights, abs(a.bias - b.bias))
+
+
+def test_the_numpy_training_gives_the_pure_python_model_up_to_rounding() -> None:
+    examples = _examples()
+    expected = train_logistic(examples, epochs=4, l2=1e-3, seed=7)
+    design = adagrad.Design.of([features for features, _label, _weight in examples])
+    got = adagrad.train_logistic(
+        design,
+        [label for _features, label, _weight in examples],
+        weights=np.array([weight for _features, _label, weight in examples]),
+        epochs=4,
+        l2=1e-3,
+        seed=7,
+    )
+    assert _largest_difference(expected, got) < 1e-9
+    # It learnt something: the feature that makes a positive weighs most.
+    assert max(got.weights, key=lambda name: got.weights[name]) == "f1"
+
+
+def test_several_labelings_trained_at_once_each_give_the_model_trained_alone() -> None:
+    examples = _examples(seed=5)
+    design = adagrad.Design.of([features for features, _label, _weight in examples])
+    labels = [label for _features, label, _weight in examples]
+    other = [int("f3" in features) for features, _label, _weight in examples]
+    weights, biases = adagrad.train_logistic_many(
+        design, np.array([labels, other], dtype=float).T, epochs=3
+    )
+    for column, truth in enumerate((labels, other)):
+        alone = train_logistic(
+            [(features, y, 1.0) for (features, _l, _w), y in zip(examples, truth, strict=True)],
+            epochs=3,
+        )
+        together = design.model(weights[:, column], float(biases[column]))
+        assert _largest_difference(alone, together) < 1e-9
+
+
+def test_a_subset_keeps_the_columns_and_an_unseen_feature_gets_no_weight() -> None:
+    design = adagrad.Design.of([["a", "b"], ["b", "c"], ["c", "d"]])
+    first_two = design.subset([0, 1])
+    assert first_two.names == design.names and len(first_two.rows) == 2
+    model = adagrad.train_logistic(first_two, [1, 0], epochs=2)
+    assert set(model.weights) == {"a", "b", "c"}
+
+
+def test_labels_that_do_not_match_the_examples_are_refused() -> None:
+    design = adagrad.Design.of([["a"], ["b"]])
+    with pytest.raises(ValueError, match="one label and one weight per example"):
+        adagrad.train_logistic(design, [1])
