@@ -193,6 +193,7 @@ def test_the_model_cites_a_rule_only_when_it_is_likelier_than_its_share_of_train
     lexicon: object,
 ) -> None:
     model = toy_model()
+    model.block = LinearModel({"w:miraculeux": 5.0}, bias=-3.0)  # 88 % sure: not very sure
     model.rules = {"FR-MED-04": LinearModel({}, bias=-3.0)}  # 4.7 % likely
     text = "Bonjour à tous. Cette crème a un effet miraculeux sur la peau."
     context = CheckContext(audience="pharmacy", kind="post")
@@ -203,14 +204,39 @@ def test_the_model_cites_a_rule_only_when_it_is_likelier_than_its_share_of_train
     assert all(f.source == "rules" for f in result.findings)
 
 
-def test_words_alone_never_make_a_block(lexicon: object) -> None:
+def test_words_alone_make_a_block_only_when_the_model_is_very_sure(lexicon: object) -> None:
     # Nothing the rules recognise (no lexicon, product or finding): the model stays silent
-    # however sure it is.
+    # unless it is very sure.
     model = toy_model(threshold=0.0)
-    model.block = LinearModel({"w:dimanche": 9.0}, bias=0.0)
+    model.block = LinearModel({"w:dimanche": 2.0}, bias=0.0)  # 88 % likely
     checker = Checker(lexicon=lexicon, model=model)  # type: ignore[arg-type]
-    result = checker.check("Bon dimanche !", CheckContext(audience="pharmacy", kind="reply"))
-    assert result.findings == ()
+    context = CheckContext(audience="pharmacy", kind="reply")
+    assert checker.check("Bon dimanche !", context).findings == ()
+    model.block = LinearModel({"w:dimanche": 2.5}, bias=0.0)  # 92 % likely
+    checker = Checker(lexicon=lexicon, model=model)  # type: ignore[arg-type]
+    [finding] = checker.check("Bon dimanche !", context).findings
+    assert finding.source == "model" and finding.severity == "block"
+
+
+def test_a_very_sure_model_cites_a_rule_a_tenth_as_likely_as_usual(lexicon: object) -> None:
+    model = toy_model()
+    model.block = LinearModel({"w:miraculeux": 5.0}, bias=-3.0)
+    model.rules = {"FR-MED-04": LinearModel({}, bias=-5.0)}  # 0.67 % likely
+    model.priors = {"FR-MED-04": 0.05}
+    text = "Bonjour à tous. Cette crème a un effet miraculeux sur la peau."
+    context = CheckContext(audience="pharmacy", kind="post")
+    # 88 % sure that it would be refused: the rule must be as likely as usual (5 %).
+    result = Checker(lexicon=lexicon, model=model).check(text, context)  # type: ignore[arg-type]
+    assert all(f.source == "rules" for f in result.findings)
+    # 99 % sure: a tenth of that (0.5 %) is enough.
+    model.block = LinearModel({"w:miraculeux": 8.0, "b:effet miraculeux": 1.0}, bias=-4.0)
+    result = Checker(lexicon=lexicon, model=model).check(text, context)  # type: ignore[arg-type]
+    assert result.max_severity == "block"
+    assert [f.rule for f in result.findings if f.source == "model"] == ["FR-MED-04"]
+    # Below a tenth, never.
+    model.rules = {"FR-MED-04": LinearModel({}, bias=-6.0)}  # 0.25 % likely
+    result = Checker(lexicon=lexicon, model=model).check(text, context)  # type: ignore[arg-type]
+    assert all(f.source == "rules" for f in result.findings)
 
 
 def test_rules_only_checks_ignore_any_model(lexicon: object) -> None:

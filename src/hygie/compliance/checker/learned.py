@@ -52,6 +52,14 @@ _STEM = 5
 #: draft that looks refusable but fits no rule the model knows (or only rules whose carve-outs
 #: hold) is left to the rules. A rule without a saved prior needs this.
 MIN_RULE_SCORE = 0.25
+#: When the block model is at least this sure, it speaks even where the rules found nothing
+#: to weigh (:func:`has_grounds`), and the rule it cites need only be :data:`SURE_PRIOR_SHARE`
+#: of its prevalence. Out of fold on the fifty-three development sets (model 2026.11.20):
+#: 32 more of the 4,628 blocks found, 3 more of the 4,131 compliant texts refused; citing the
+#: likeliest rule whatever its score found 41 and refused 8 (eval/compliance/TUNING.md,
+#: "Session 12").
+SURE = 0.9
+SURE_PRIOR_SHARE = 0.1
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 _WORD = re.compile(r"\w+")
 
@@ -255,8 +263,10 @@ class _FastScorer:
 
 def has_grounds(evidence: Evidence) -> bool:
     """Whether the rules' analysis found anything for the model to weigh: a lexicon entry, a
-    product, a word of the parent, a finding. Words alone ("Bon dimanche !") never make a
-    block: on a short text the model would be reading its own prior."""
+    product, a word of the parent, a finding. Without any, the model speaks only when it is
+    very sure (:data:`SURE`): on a short text ("Bon dimanche !") it would be reading its own
+    prior, and what the rules do not recognise at all must weigh heavily to be refused
+    ("Passez ce soir, on vous dépannera d'une boîte, vous nous ramènerez l'ordo")."""
     return any(
         True
         for seq in (evidence.lexicons, evidence.products, evidence.parent_lexicons)
@@ -311,17 +321,20 @@ class RiskModel:
         """The assessment of a draft the engine did not block, or ``None`` when the model would
         not block it either or no candidate rule (one that may block this draft) has a model."""
         limit = self.threshold if threshold is None else threshold
-        if not has_grounds(evidence):
-            return None
+        grounds = has_grounds(evidence)
         score = self.block_score(evidence)
         if score < limit:
+            return None
+        sure = score >= SURE
+        if not grounds and not sure:
             return None
         feats = features(evidence)
         scored = [(self.rules[r].score(feats), r) for r in candidates if r in self.rules]
         if not scored:
             return None
         rule_score, rule = max(scored, key=lambda item: (item[0], item[1]))
-        if rule_score < self.priors.get(rule, MIN_RULE_SCORE):
+        prior = self.priors.get(rule, MIN_RULE_SCORE)
+        if rule_score < (prior * SURE_PRIOR_SHARE if sure else prior):
             return None
         return Assessment(score, rule, rule_score, self.heaviest_sentence(text))
 
