@@ -15,7 +15,7 @@ from hygie.compliance.lexicon import bdpm
 from hygie.compliance.lexicon.build import build, build_document, inn_name
 from hygie.compliance.lexicon.matcher import ProductLexicon
 
-from .conftest import spans
+from .helpers import spans
 
 SHIPPED = (
     Path(__file__).resolve().parents[2] / "src/hygie/compliance/lexicon/data/bdpm-lexicon.json.gz"

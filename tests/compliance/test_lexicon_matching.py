@@ -9,7 +9,7 @@ import pytest
 
 from hygie.compliance.lexicon.matcher import LexiconEntry, ProductLexicon, osa_distance
 
-from .conftest import spans
+from .helpers import spans
 
 
 @pytest.fixture(scope="module")

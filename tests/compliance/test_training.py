@@ -77,6 +77,11 @@ def test_the_out_of_fold_scores_can_be_written_for_a_later_study_of_the_threshol
     )
     expected = sum(1 for row in rows if row["expected"] == "block")
     assert f"  {threshold:.3f}  {found}/{expected}  " in report
+    # A quick experiment writes its sets' scores too.
+    args = ["--sets", str(small_sets), "--scores", str(scores), "--jobs", "1", "--only", "dev2"]
+    assert training.main(args) == 0
+    rows = [json.loads(line) for line in scores.read_text(encoding="utf-8").splitlines()]
+    assert [row["set"] for row in rows] == ["dev2"] * 40
 
 
 def test_a_quick_experiment_on_a_set_that_does_not_exist_says_so(

@@ -51,12 +51,13 @@ def test_several_labelings_trained_at_once_each_give_the_model_trained_alone() -
     design = adagrad.Design.of([features for features, _label, _weight in examples])
     labels = [label for _features, label, _weight in examples]
     other = [int("f3" in features) for features, _label, _weight in examples]
+    per_example = [weight for _features, _label, weight in examples]
     weights, biases = adagrad.train_logistic_many(
-        design, np.array([labels, other], dtype=float).T, epochs=3
+        design, np.array([labels, other], dtype=float).T, weights=np.array(per_example), epochs=3
     )
     for column, truth in enumerate((labels, other)):
         alone = train_logistic(
-            [(features, y, 1.0) for (features, _l, _w), y in zip(examples, truth, strict=True)],
+            [(features, y, w) for (features, _l, w), y in zip(examples, truth, strict=True)],
             epochs=3,
         )
         together = design.model(weights[:, column], float(biases[column]))
@@ -71,7 +72,14 @@ def test_a_subset_keeps_the_columns_and_an_unseen_feature_gets_no_weight() -> No
     assert set(model.weights) == {"a", "b", "c"}
 
 
-def test_labels_that_do_not_match_the_examples_are_refused() -> None:
+def test_labels_or_weights_that_do_not_match_the_examples_are_refused() -> None:
     design = adagrad.Design.of([["a"], ["b"]])
     with pytest.raises(ValueError, match="one label and one weight per example"):
         adagrad.train_logistic(design, [1])
+    # Models × examples instead of examples × models.
+    with pytest.raises(ValueError, match="one label and one weight per example"):
+        adagrad.train_logistic_many(design, np.zeros((3, 2)))
+    with pytest.raises(ValueError, match="one label and one weight per example"):
+        adagrad.train_logistic_many(design, np.zeros((2, 3)), weights=np.ones(3))
+    with pytest.raises(ValueError, match="one weight per feature"):
+        design.model(np.zeros((2, 1)), 0.0)

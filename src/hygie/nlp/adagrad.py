@@ -1,12 +1,14 @@
 """The training of :func:`hygie.nlp.model.train_logistic` on NumPy arrays, for large sets.
 
-Same algorithm, same order of the examples, same result up to the rounding of sums:
+Same algorithm, same order of the examples, same result up to the order of the sums and the
+last bit of ``exp`` (weights within about 1e-12):
 AdaGrad stochastic gradient descent on the log loss, L2 on the weights, one pass per epoch in
 the order :class:`random.Random` (``seed``) shuffles. The pure-Python version updates a
 dictionary entry per feature; here each example is an array of feature indices and its update
-is a handful of vector operations: eleven times faster on 820 of the compliance checker's
-texts (a hundred features each; the block model and the rule models of
-``python -m hygie.compliance.training``).
+is a handful of vector operations. The compliance checker's training
+(``python -m hygie.compliance.training``: a hundred features per text, a block model and
+twenty-seven rule models) takes twelve minutes instead of sixty-five; one fit is four to five
+times faster in CPU time.
 
 :func:`train_logistic_many` trains several labelings of the same examples at once (one model
 per column of ``labels``), in one pass over one order: exactly what :func:`train_logistic`
@@ -58,6 +60,8 @@ class Design:
 
     def model(self, weights: _FloatArray, bias: float) -> LinearModel:
         """A :class:`LinearModel` with the features that have a weight."""
+        if weights.shape != (len(self.names),):
+            raise ValueError("one weight per feature")
         return LinearModel(
             {self.names[c]: float(weights[c]) for c in np.flatnonzero(weights)}, float(bias)
         )
@@ -87,8 +91,12 @@ def train_logistic_many(
     """One logistic model per column of ``labels`` (examples × models, 0 or 1): the weights
     (features × models) and the biases (models)."""
     count = len(design.rows)
-    labels = np.asarray(labels, dtype=np.float64).reshape(count, -1)
+    labels = np.asarray(labels, dtype=np.float64)
+    if labels.ndim == 1:
+        labels = labels.reshape(-1, 1)
     per_example = np.ones(count) if weights is None else np.asarray(weights, dtype=np.float64)
+    if labels.ndim != 2 or labels.shape[0] != count or per_example.shape != (count,):
+        raise ValueError("one label and one weight per example")
     models = labels.shape[1]
     w = np.zeros((len(design.names), models))
     squares = np.full((len(design.names), models), 1e-8)

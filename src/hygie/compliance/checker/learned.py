@@ -57,7 +57,8 @@ MIN_RULE_SCORE = 0.25
 #: of its prevalence. Out of fold on the fifty-three development sets (model 2026.11.20):
 #: 32 more of the 4,628 blocks found, 3 more of the 4,131 compliant texts refused; citing the
 #: likeliest rule whatever its score found 41 and refused 8 (eval/compliance/TUNING.md,
-#: "Session 12").
+#: "Session 12"). A model whose own threshold is at least ``SURE`` is sure of every block it
+#: gives; a rule without a saved prior then needs a tenth of :data:`MIN_RULE_SCORE`.
 SURE = 0.9
 SURE_PRIOR_SHARE = 0.1
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
