@@ -64,12 +64,12 @@ def test_several_labelings_trained_at_once_each_give_the_model_trained_alone() -
         assert _largest_difference(alone, together) < 1e-9
 
 
-def test_a_subset_keeps_the_columns_and_an_unseen_feature_gets_no_weight() -> None:
+def test_the_model_holds_the_features_that_have_a_weight_and_only_those() -> None:
     design = adagrad.Design.of([["a", "b"], ["b", "c"], ["c", "d"]])
-    first_two = design.subset([0, 1])
-    assert first_two.names == design.names and len(first_two.rows) == 2
-    model = adagrad.train_logistic(first_two, [1, 0], epochs=2)
-    assert set(model.weights) == {"a", "b", "c"}
+    assert design.names == ("a", "b", "c", "d")
+    assert [list(row) for row in design.rows] == [[0, 1], [1, 2], [2, 3]]
+    model = design.model(np.array([0.5, 0.0, -1.0, 0.0]), 0.25)
+    assert model.weights == {"a": 0.5, "c": -1.0} and model.bias == 0.25
 
 
 def test_labels_or_weights_that_do_not_match_the_examples_are_refused() -> None:

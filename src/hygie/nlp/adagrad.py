@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,10 +54,6 @@ class Design:
             names[column] = name
         return cls(tuple(names), tuple(rows))
 
-    def subset(self, keep: Sequence[int]) -> Design:
-        """The examples ``keep`` (by position), with the same columns."""
-        return Design(self.names, tuple(self.rows[k] for k in keep))
-
     def model(self, weights: _FloatArray, bias: float) -> LinearModel:
         """A :class:`LinearModel` with the features that have a weight."""
         if weights.shape != (len(self.names),):
@@ -67,15 +63,13 @@ class Design:
         )
 
 
-def _order(count: int, epochs: int, seed: int) -> list[list[int]]:
+def _order(count: int, epochs: int, seed: int) -> Iterator[list[int]]:
     """The order of each epoch, as :func:`hygie.nlp.model.train_logistic` draws it."""
     order = list(range(count))
     rng = random.Random(seed)  # noqa: S311  (a reproducible order, not a secret)
-    epochs_ = []
     for _epoch in range(epochs):
         rng.shuffle(order)
-        epochs_.append(list(order))
-    return epochs_
+        yield order
 
 
 def train_logistic_many(
