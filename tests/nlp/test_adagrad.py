@@ -83,3 +83,52 @@ def test_labels_or_weights_that_do_not_match_the_examples_are_refused() -> None:
         adagrad.train_logistic_many(design, np.zeros((2, 3)), weights=np.ones(3))
     with pytest.raises(ValueError, match="one weight per feature"):
         design.model(np.zeros((2, 1)), 0.0)
+
+
+def _redundant_cues() -> tuple[adagrad.Design, list[int]]:
+    """Positive texts always carry the cue ``a`` and half of them ``b`` too; negative texts
+    carry ``c``; every text has some noise."""
+    rng = random.Random(5)  # noqa: S311  (reproducible test data)
+    rows, labels = [], []
+    for number in range(200):
+        positive = number % 2 == 0
+        cues = (["a", "b"] if number % 4 == 0 else ["a"]) if positive else ["c"]
+        rows.append([*cues, *rng.sample([f"n{i}" for i in range(40)], 5)])
+        labels.append(int(positive))
+    return adagrad.Design.of(rows), labels
+
+
+def test_dropout_teaches_the_model_the_cues_that_another_cue_made_redundant() -> None:
+    design, labels = _redundant_cues()
+    plain = adagrad.train_logistic(design, labels, epochs=10)
+    dropped = adagrad.train_logistic(design, labels, epochs=10, keep=0.8)
+
+    # A new author writes the second cue without the first: the model that never saw every
+    # cue at once gave it a larger share of the weight.
+    def share(model: LinearModel) -> float:
+        return model.weights["b"] / model.weights["a"]
+
+    assert share(dropped) > share(plain) + 0.2
+    assert dropped.score({"b"}) > plain.score({"b"})
+    assert dropped.score({"a", "b"}) > 0.99 and dropped.score({"c"}) < 0.05
+
+
+def test_dropout_is_reproducible_from_its_seed_and_keeping_everything_is_the_plain_trainer() -> (
+    None
+):
+    design, labels = _redundant_cues()
+    once = adagrad.train_logistic(design, labels, epochs=3, keep=0.7, seed=4)
+    again = adagrad.train_logistic(design, labels, epochs=3, keep=0.7, seed=4)
+    other = adagrad.train_logistic(design, labels, epochs=3, keep=0.7, seed=5)
+    assert once.weights == again.weights and once.bias == again.bias
+    assert once.weights != other.weights
+    assert adagrad.train_logistic(design, labels, epochs=3, keep=1.0).weights == (
+        adagrad.train_logistic(design, labels, epochs=3).weights
+    )
+
+
+@pytest.mark.parametrize("keep", [0.0, -0.5, 1.5])
+def test_a_share_of_features_to_keep_outside_zero_to_one_is_refused(keep: float) -> None:
+    design, labels = _redundant_cues()
+    with pytest.raises(ValueError, match="keep is a probability above zero"):
+        adagrad.train_logistic(design, labels, keep=keep)
