@@ -12,7 +12,9 @@ One command (from the repository root)::
    set's texts when ``eval/compliance`` is there, medicine names and emojis (about a third of
    the posts break some rule). The same inputs go to both checkers.
 2. **Hygie's checker** (``Checker().check``) on one core: every rule for a pharmacy post, the
-   BDPM medicine lexicon included. Throughput is posts per CPU second of this process.
+   BDPM medicine lexicon included. Throughput is posts per CPU second of this process: the
+   best of ``--rounds`` over posts checked once before (warm caches), and once over as many
+   posts from another seed, never seen (``checker_first_sight_per_cpu_s``).
 3. **The naive baseline**, same process, same inputs: one regular expression per rule (the
    alternation of every lexicon entry and pattern the rule's triggers use), searched over the
    folded text. It is *less* work than the checker (no medicine lexicon, no trigger logic, no
@@ -257,6 +259,11 @@ def main() -> int:
         ours_cpu, ours_wall = max(ours_cpu, cpu), max(ours_wall, wall)
         cpu, _wall = throughput(lambda post: rules_only.check(post, context), posts)
         rules_cpu = max(rules_cpu, cpu)
+    # The rounds above time posts the checker has already seen once (its caches of words and
+    # word pairs are warm for them). Posts it has never seen, built from another seed, timed
+    # once: the figure a stream of new drafts gets.
+    fresh = build_posts(ns.posts, ns.seed + 1, catalog)
+    fresh_cpu, _fresh_wall = throughput(lambda post: checker.check(post, context), fresh)
     # The model is consulted when the rules neither block nor send to review.
     consulted = sum(
         1 for post in posts[:500] if rules_only.check(post, context).max_severity in ("warn", "ok")
@@ -270,6 +277,7 @@ def main() -> int:
         "findings_per_post": round(findings / 200, 2),
         "checker_posts_per_cpu_s": round(ours_cpu),
         "checker_posts_per_wall_s": round(ours_wall),
+        "checker_first_sight_per_cpu_s": round(fresh_cpu),
         "model": checker.model.version if checker.model else "none",
         "rules_only_posts_per_cpu_s": round(rules_cpu),
         "model_consulted_pct": round(100 * consulted / min(500, len(posts)), 1),
@@ -292,6 +300,7 @@ def main() -> int:
         print(f"{key:<28} {value:>12} {before if before is not None else '':>12} {ratio}")
     goals = [
         ("≥ 2,000 posts/s/core", figures["checker_posts_per_cpu_s"] >= 2000),
+        ("≥ 2,000 posts/s/core on posts never seen", fresh_cpu >= 2000),
         ("≥ 10× the naive baseline", figures["speedup_vs_naive"] >= 10),
     ]
     if "http_p95_ms" in figures:
