@@ -13,8 +13,9 @@ One command (from the repository root)::
    the posts break some rule). The same inputs go to both checkers.
 2. **Hygie's checker** (``Checker().check``) on one core: every rule for a pharmacy post, the
    BDPM medicine lexicon included. Throughput is posts per CPU second of this process: the
-   best of ``--rounds`` over posts checked once before (warm caches), and once over as many
-   posts from another seed, never seen (``checker_first_sight_per_cpu_s``).
+   best of ``--rounds`` over posts checked once before (warm caches), and the best of as many
+   batches of posts from other seeds, each checked once (``checker_first_sight_per_cpu_s``:
+   made of the same sentences, so most of their words were met before).
 3. **The naive baseline**, same process, same inputs: one regular expression per rule (the
    alternation of every lexicon entry and pattern the rule's triggers use), searched over the
    folded text. It is *less* work than the checker (no medicine lexicon, no trigger logic, no
@@ -26,7 +27,8 @@ One command (from the repository root)::
 
 Prints the figures and the ratio against ``bench/results/baseline-compliance.json`` (written by
 the first run; delete it to start a new baseline), and saves the run in ``bench/results/``.
-Goals (issue #4): ≥ 2,000 posts/s/core, ≥ 10× the baseline, live check p95 ≤ 50 ms.
+Goals (issue #4): ≥ 2,000 posts/s/core (printed for the posts seen before and at first
+sight), ≥ 10× the baseline, live check p95 ≤ 50 ms.
 """
 
 from __future__ import annotations
@@ -260,10 +262,15 @@ def main() -> int:
         cpu, _wall = throughput(lambda post: rules_only.check(post, context), posts)
         rules_cpu = max(rules_cpu, cpu)
     # The rounds above time posts the checker has already seen once (its caches of words and
-    # word pairs are warm for them). Posts it has never seen, built from another seed, timed
-    # once: the figure a stream of new drafts gets.
-    fresh = build_posts(ns.posts, ns.seed + 1, catalog)
-    fresh_cpu, _fresh_wall = throughput(lambda post: checker.check(post, context), fresh)
+    # word pairs are warm for them). Posts it has never checked, built from other seeds, each
+    # batch timed once (the best of as many rounds): closer to a stream of new drafts, though
+    # they are made of the same sentences, so most of their words were met before (an upper
+    # bound for text of new content).
+    fresh_cpu = 0.0
+    for round_ in range(ns.rounds):
+        fresh = build_posts(ns.posts, ns.seed + 1 + round_, catalog)
+        cpu, _wall = throughput(lambda post: checker.check(post, context), fresh)
+        fresh_cpu = max(fresh_cpu, cpu)
     # The model is consulted when the rules neither block nor send to review.
     consulted = sum(
         1 for post in posts[:500] if rules_only.check(post, context).max_severity in ("warn", "ok")
@@ -292,12 +299,12 @@ def main() -> int:
     if not BASELINE.exists():
         BASELINE.write_text(json.dumps(figures, indent=2))
     baseline = json.loads(BASELINE.read_text())
-    print(f"{'figure':<28} {'this run':>12} {'baseline':>12} {'ratio':>8}")
+    print(f"{'figure':<30} {'this run':>12} {'baseline':>12} {'ratio':>8}")
     for key, value in figures.items():
         before = baseline.get(key)
         numbers = isinstance(value, (int, float)) and isinstance(before, (int, float))
         ratio = f"{value / before:8.2f}" if numbers and before else ""
-        print(f"{key:<28} {value:>12} {before if before is not None else '':>12} {ratio}")
+        print(f"{key:<30} {value:>12} {before if before is not None else '':>12} {ratio}")
     goals = [
         ("≥ 2,000 posts/s/core", figures["checker_posts_per_cpu_s"] >= 2000),
         ("≥ 2,000 posts/s/core on posts never seen", fresh_cpu >= 2000),

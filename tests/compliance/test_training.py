@@ -90,3 +90,23 @@ def test_a_quick_experiment_on_a_set_that_does_not_exist_says_so(
     with pytest.raises(SystemExit):
         training.main(["--sets", str(small_sets), "--only", "dev99", "--dry-run"])
     assert "no such development set: dev99" in capsys.readouterr().err
+
+
+def test_a_model_trained_with_feature_dropout_cannot_share_a_version_with_one_trained_without(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    catalog = training.default_catalog()
+    monkeypatch.setattr(training, "KEEP", 1.0)
+    without = training.settings(catalog, 0.7)
+    # Models trained before dropout keep their versions: the settings they digested.
+    assert without == [
+        training.EPOCHS,
+        training.L2,
+        training.RULE_EPOCHS,
+        catalog.version,
+        0.7,
+        training.SEEDS,
+    ]
+    monkeypatch.setattr(training, "KEEP", 0.8)
+    assert training.settings(catalog, 0.7) == [*without, 0.8]
+    assert training.settings(catalog, 0.7) != training.settings(catalog, 0.75)
