@@ -148,62 +148,24 @@ def train_logistic(
         raise ValueError("one label and one weight per example")
     if not 0.0 < keep <= 1.0:
         raise ValueError("keep is a probability above zero")
-    if keep < 1.0:
-        return _train_dropping(design, label, per_example, epochs, learning_rate, l2, seed, keep)
     w = np.zeros(len(design.names))
     squares = np.full(len(design.names), 1e-8)
     bias = 0.0
     bias_sq = 1e-8
     rows = design.rows
+    draws = np.random.PCG64(seed) if keep < 1.0 else None
+    # With dropout, a feature is shown when its raw 64-bit draw is below ``keep`` of the range.
+    below = np.uint64(min(int(keep * 2.0**64), 2**64 - 1))
+    scale = 1.0 / keep
     for order in _order(count, epochs, seed):
         for k in order:
             columns = rows[k]
-            current = w[columns]
-            gradient = (sigmoid(bias + float(current.sum())) - label[k]) * per_example[k]
-            bias_sq += gradient * gradient
-            bias -= learning_rate * gradient / math.sqrt(bias_sq)
-            g = current * l2
-            g += gradient
-            sq = squares[columns]
-            sq += g * g
-            squares[columns] = sq
-            g *= learning_rate
-            g /= np.sqrt(sq)
-            current -= g
-            w[columns] = current
-    return design.model(w, bias)
-
-
-def _train_dropping(
-    design: Design,
-    label: list[float],
-    per_example: list[float],
-    epochs: int,
-    learning_rate: float,
-    l2: float,
-    seed: int,
-    keep: float,
-) -> LinearModel:
-    """:func:`train_logistic` with feature dropout (``keep`` < 1)."""
-    w = np.zeros(len(design.names))
-    squares = np.full(len(design.names), 1e-8)
-    bias = 0.0
-    bias_sq = 1e-8
-    rows = design.rows
-    draws = np.random.PCG64(seed)
-    # A feature is shown when its raw 64-bit draw is below ``keep`` of the range.
-    below = np.uint64(min(int(keep * 2.0**64), 2**64 - 1))
-    scale = 1.0 / keep
-    for order in _order(len(rows), epochs, seed):
-        for k in order:
-            columns = rows[k]
-            if len(columns) > 1:
+            shown = 1.0  # without dropout, or for a lone feature (dropping it teaches nothing)
+            if draws is not None and len(columns) > 1:
                 columns = columns[draws.random_raw(len(columns)) < below]
                 if not len(columns):
                     continue
                 shown = scale
-            else:
-                shown = 1.0  # a lone feature is always shown: dropping it teaches nothing
             current = w[columns]
             gradient = (sigmoid(bias + shown * float(current.sum())) - label[k]) * per_example[k]
             bias_sq += gradient * gradient
